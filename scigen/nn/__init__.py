@@ -1,0 +1,11 @@
+"""Network building blocks shared by the domains: MLPs, DCGAN G/D, conv VAE encoder/decoder."""
+
+from scigen.nn.conv import Down, Up, init_dcgan_weights, plan_resolution
+from scigen.nn.dcgan import DCGANDiscriminator, DCGANGenerator, MinibatchStd
+from scigen.nn.mlp import MLP, activation
+from scigen.nn.vae import ConvDecoder, ConvEncoder, kl_divergence, reparameterize, slerp
+
+__all__ = [
+    "MLP", "activation", "Up", "Down", "plan_resolution", "init_dcgan_weights", "DCGANGenerator",
+    "DCGANDiscriminator", "MinibatchStd", "ConvEncoder", "ConvDecoder", "reparameterize", "kl_divergence", "slerp",
+]
