@@ -57,7 +57,7 @@ def engine_demo(out_dir: Path, seed: int = 0) -> dict:
         model = RingGAN()
     shutil.rmtree(out_dir / "run", ignore_errors=True)  # the demo's own earlier output: start afresh
     result = fit(model, ArrayDataset(samples=torch.from_numpy(real)),
-                 TrainConfig(steps=2000, batch_size=256, seed=seed, log_every=100), out_dir=out_dir / "run")
+                 TrainConfig(steps=2000, batch_size=256, seed=seed, log_every=100, threads=1), out_dir=out_dir / "run")
     model = load_model(out_dir / "run", expected=RingGAN)
     fake_path = generate_to_file(
         out_dir / "ring_fake.h5", lambda n, g: {"samples": model.sample(n, generator=g)}, 5000,

@@ -81,10 +81,14 @@ class Statistic:
             for ``kind``.
         tolerance: an absolute distance that always passes (for statistics with a physical bound),
             beside the noise-floor rule.
-        prepare: optional ``prepare(real_samples, condition) -> dict`` called once per group on the
-            real data; its dict is passed to ``compute`` for every set in that group (real, its
-            halves, fake) so bins, thresholds and scales are shared.
-        group_by_condition: compute per condition group (per temperature/class) or on the whole set.
+        prepare: optional ``prepare(real_samples, condition, *, train=None, attrs=None) -> dict``
+            called once per group on the real data; its dict is passed to ``compute`` for every set
+            in that group (real, its halves, fake) so bins, thresholds and scales are shared. It
+            receives ``train`` (the training samples, for novelty-like statistics) and ``attrs``
+            (the real set's attributes, e.g. a field of view) when its signature names them.
+        group_by_condition: compute per condition group (per temperature/class), where ``condition``
+            is that group's (k,) value; or on the whole set, where ``condition`` is the per-sample
+            (N, k) condition (or the (N,) labels when grouping is by label).
         description, xlabel, ylabel: for the report.
     """
 
@@ -155,8 +159,9 @@ def statistics_for(domain: str, names: Iterable[str] | None = None) -> list[Stat
 def as_statistic(obj: Statistic | Callable, *, kind: str | None = None, name: str | None = None) -> Statistic:
     """Accept a :class:`Statistic` or a plain function ``f(samples) -> float | array``.
 
-    A plain function gives a scalar statistic when it returns a number, a curve otherwise (``kind``
-    overrides); its name is the function's name unless ``name`` is given.
+    A plain function gives a "scalar" statistic unless ``kind`` says otherwise; ``compare`` treats a
+    scalar statistic whose value has several components as a curve. Its name is the function's name
+    unless ``name`` is given.
     """
     if isinstance(obj, Statistic):
         return obj
