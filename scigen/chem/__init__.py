@@ -1,0 +1,35 @@
+"""Chemistry: SMILES tokenizer and vocabulary, RDKit filters, MOSES data, MOSES/GuacaMol-grade metrics.
+
+Modules (import what you need; RDKit loads with the modules that use it, not with this package):
+
+- :mod:`scigen.chem.tokenizer`: atom-level SMILES tokenizer, :class:`Vocabulary` (no RDKit).
+- :mod:`scigen.chem.mol`: parse, say why invalid, canonicalise, deduplicate.
+- :mod:`scigen.chem.filters`: :class:`MoleculeFilter`, :func:`moses_filter`, drop counts by reason.
+- :mod:`scigen.chem.files`: SMILES (.smi/.csv, gzip'd or not) in and out, SDF in and out.
+- :mod:`scigen.chem.data`: the shipped real data (MOSES subsets, ChEMBL approved drugs, prototypes).
+- :mod:`scigen.chem.features`: per-molecule fingerprints, fragments, scaffolds, properties (cached).
+- :mod:`scigen.chem.metrics`: validity, uniqueness, novelty, IntDiv, SNN, Frag, Scaf, Filters,
+  property Wasserstein distances, FCD; :func:`moses_metrics` computes them all.
+- :mod:`scigen.chem.fcd`: Frechet ChemNet Distance with ``fcd_torch``'s ChemNet (optional package).
+- :mod:`scigen.chem.stats`: the same registered as ``scigen.validate`` statistics (domain "chem").
+"""
+
+_EXPORTS = {
+    "Vocabulary": "scigen.chem.tokenizer", "tokenize_smiles": "scigen.chem.tokenizer",
+    "canonical": "scigen.chem.mol", "canonicalize": "scigen.chem.mol", "deduplicate": "scigen.chem.mol",
+    "MoleculeFilter": "scigen.chem.filters", "FilterResult": "scigen.chem.filters",
+    "moses_filter": "scigen.chem.filters", "filter_smiles": "scigen.chem.filters",
+    "read_smiles": "scigen.chem.files", "write_smiles": "scigen.chem.files", "write_sdf": "scigen.chem.files",
+    "read_sdf": "scigen.chem.files", "load_moses": "scigen.chem.data", "load_approved_drugs": "scigen.chem.data",
+    "load_prototypes": "scigen.chem.data", "moses_metrics": "scigen.chem.metrics",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'scigen.chem' has no attribute {name!r}")
