@@ -11,7 +11,9 @@ from scigen.engine.data import ArrayDataset
 from scigen.engine.model import Model, model_class, register_model
 from scigen.engine.runtime import resolve_device
 from scigen.engine.seeding import seeded
-from scigen.engine.trainer import StepContext, TrainConfig, TrainResult, TrainState, fit
+from scigen.engine.config import TrainConfig, TrainResult, TrainState
+from scigen.engine.context import StepContext
+from scigen.engine.trainer import fit
 
 __all__ = [
     "Model", "register_model", "model_class", "fit", "TrainConfig", "TrainResult", "TrainState", "StepContext",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from scigen.engine.trainer import TrainConfig
+from scigen.engine.config import TrainConfig
 
 
 def add_training_arguments(parser: argparse.ArgumentParser, **defaults) -> None:

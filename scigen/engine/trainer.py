@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -25,172 +24,15 @@ from torch.utils.data import DataLoader, Dataset
 
 from scigen.engine import checkpoint as ckpt
 from scigen.engine import distributed as dist_util
+from scigen.engine.config import TrainConfig, TrainResult, TrainState
+from scigen.engine.context import StepContext
 from scigen.engine.data import identity_collate
 from scigen.engine.model import Model
-from scigen.engine.runtime import Runtime, move_to, resolve_device, resolve_runtime, set_threads
+from scigen.engine.runtime import move_to, resolve_device, resolve_runtime, set_threads
 from scigen.errors import CheckpointError, InputError, TrainingDivergedError
 from scigen.io.atomic import write_text_atomic
 
 log = logging.getLogger("scigen.engine")
-
-
-@dataclass
-class TrainConfig:
-    """How to train (not what): every field has a CLI flag of the same name (``--batch-size``...).
-
-    Attributes:
-        steps: training steps (one global batch each) to reach in total, resumed runs included.
-        batch_size: global batch size, split evenly across DDP ranks.
-        seed: seeds data order, model noise and dropout (rank r draws noise from seed + r).
-        device: "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:N".
-        precision: "auto" (bf16, or fp16 + grad scaler, on GPU; fp32 on CPU), "fp32", "bf16", "fp16".
-        compile: wrap the model's children in torch.compile (slow first step, faster after).
-        channels_last: NHWC memory layout for conv models; None = on when the model has 2-D convs.
-        grad_clip: clip each optimizer's gradient norm to this value (None: no clipping).
-        log_every: steps between metrics-log lines (and progress-bar updates).
-        checkpoint_every: steps between checkpoints (None: about ten per run); one is always
-            written at the end.
-        keep_checkpoints: how many step checkpoints to keep (the newest).
-        eval_every: steps between calls of the ``evaluate`` function given to :func:`fit`.
-        select_metric: a metric returned by ``evaluate`` that picks the "best" checkpoint.
-        select_mode: "min" or "max" for ``select_metric``.
-        num_workers: DataLoader worker processes (0 = load in the training process).
-        threads: torch intra-op threads (None: torch's default).
-        progress: show a progress bar (None: only when stdout and stderr are terminals).
-    """
-
-    steps: int = 1000
-    batch_size: int = 64
-    seed: int = 0
-    device: str = "auto"
-    precision: str = "auto"
-    compile: bool = False
-    channels_last: bool | None = None
-    grad_clip: float | None = None
-    log_every: int = 50
-    checkpoint_every: int | None = None
-    keep_checkpoints: int = 2
-    eval_every: int | None = None
-    select_metric: str | None = None
-    select_mode: str = "min"
-    num_workers: int = 0
-    threads: int | None = None
-    progress: bool | None = None
-
-    def check(self) -> None:
-        for name in ("steps", "batch_size", "log_every", "keep_checkpoints"):
-            if getattr(self, name) < 1:
-                raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("checkpoint_every", "eval_every"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise InputError(f"{name} must be at least 1 (or None), got {value}")
-        if self.select_mode not in ("min", "max"):
-            raise InputError(f"select_mode must be 'min' or 'max', got {self.select_mode!r}")
-        if self.select_metric and not self.eval_every:
-            raise InputError("select_metric needs eval_every (and an evaluate function) to be measured")
-
-
-@dataclass
-class TrainState:
-    """Where training stands; passed to callbacks after every step."""
-
-    step: int = 0
-    epoch: int = 0
-    batch_in_epoch: int = 0
-    metrics: dict[str, float] = field(default_factory=dict)
-    best_value: float | None = None
-    best_step: int | None = None
-
-
-@dataclass
-class TrainResult:
-    run_dir: Path | None
-    checkpoint: Path | None
-    steps: int
-    epochs: float
-    elapsed_s: float
-    steps_per_s: float
-    metrics: dict[str, float]
-    best: dict[str, Any] | None
-    runtime: dict[str, Any]
-
-
-class StepContext:
-    """What a model's ``training_step`` uses to optimise: ``ctx.optimize`` and ``ctx.frozen``."""
-
-    def __init__(self, model: Model, optimizers: dict, scaler, runtime: Runtime, config: TrainConfig,
-                 dist: dist_util.DistInfo) -> None:
-        self._model = model
-        self._optimizers = optimizers
-        self._scaler = scaler
-        self.runtime = runtime
-        self.device = runtime.device
-        self.dist = dist
-        self._clip = config.grad_clip
-        self.step = 0
-
-    def optimize(self, name: str, loss: torch.Tensor, *, retain_graph: bool = False) -> torch.Tensor:
-        """Backpropagate ``loss`` and step optimizer ``name``; returns the gradient norm.
-
-        Zeroes that optimizer's gradients first, backpropagates outside autocast (through the
-        grad scaler in fp16), clips when configured, and stops training with
-        :class:`TrainingDivergedError` on a non-finite loss or gradient.
-        """
-        try:
-            opt = self._optimizers[name]
-        except KeyError:
-            raise KeyError(f"no optimizer '{name}'; configure_optimizers() returned {sorted(self._optimizers)}") from None
-        opt.zero_grad(set_to_none=True)
-        if not self.dist.enabled and not self._scaler.is_enabled() and not torch.isfinite(loss.detach()).all():
-            raise TrainingDivergedError(f"loss of optimizer '{name}' is {loss.item()} at step {self.step + 1}")
-        with torch.autocast(device_type=self.device.type, enabled=False):
-            self._scaler.scale(loss).backward(retain_graph=retain_graph)
-        if self._scaler.is_enabled():
-            self._scaler.unscale_(opt)
-        params = [p for group in opt.param_groups for p in group["params"] if p.grad is not None]
-        norm = torch.nn.utils.clip_grad_norm_(params, self._clip if self._clip else float("inf"), foreach=True)
-        if not self._scaler.is_enabled() and not torch.isfinite(norm):
-            raise TrainingDivergedError(
-                f"gradient norm of optimizer '{name}' is {norm.item()} at step {self.step + 1} "
-                f"(loss {loss.detach().float().mean().item():.4g})"
-            )
-        self._scaler.step(opt)
-        return norm.detach()
-
-    @contextlib.contextmanager
-    def frozen(self, *children: str):
-        """Within the block, the named children get no gradients and (under DDP) no all-reduce.
-
-        Use it for the half of a step that must not train a network: generating fakes in the D step,
-        the G step's pass through D.
-        """
-        modules = []
-        for name in children:
-            module = getattr(self._model, name, None)
-            if not isinstance(module, nn.Module):
-                raise KeyError(f"frozen('{name}'): the model has no child module '{name}'")
-            modules.append(module)
-        saved = [(p, p.requires_grad) for m in modules for p in m.parameters()]
-        for p, _ in saved:
-            p.requires_grad_(False)
-        try:
-            with contextlib.ExitStack() as stack:
-                for module in modules:
-                    ddp = _find_ddp(module)
-                    if ddp is not None:
-                        stack.enter_context(ddp.no_sync())
-                yield
-        finally:
-            for p, flag in saved:
-                p.requires_grad_(flag)
-
-
-def _find_ddp(module: nn.Module) -> DistributedDataParallel | None:
-    if isinstance(module, DistributedDataParallel):
-        return module
-    inner = getattr(module, "_orig_mod", None)  # torch.compile wrapper
-    return inner if isinstance(inner, DistributedDataParallel) else None
 
 
 def fit(

@@ -9,12 +9,12 @@ from scigen.io.samples import (
     SampleSet,
     SampleSetFile,
     SampleSetWriter,
-    join_shards,
     provenance_attrs,
     read_attrs,
     read_sample_set,
     write_sample_set,
 )
+from scigen.io.shards import join_shards
 
 __all__ = [
     "SCHEMA", "SampleSet", "SampleSetFile", "SampleSetWriter", "atomic_directory", "atomic_path",

@@ -96,7 +96,7 @@ def _chunk_rows(sample_shape: tuple[int, ...], itemsize: int) -> int:
     return int(np.clip(_CHUNK_BYTES // per_sample, 1, 4096))
 
 
-def _encode_attrs(h5obj, attrs: dict[str, Any]) -> None:
+def encode_attrs(h5obj, attrs: dict[str, Any]) -> None:
     json_names = []
     for key, value in attrs.items():
         if value is None:
@@ -122,7 +122,7 @@ def _json_default(obj):
     raise TypeError(f"attribute value of type {type(obj).__name__} is not JSON serialisable")
 
 
-def _decode_attrs(h5obj) -> dict[str, Any]:
+def decode_attrs(h5obj) -> dict[str, Any]:
     raw = dict(h5obj.attrs)
     json_names = json.loads(raw.pop(_JSON_ATTRS, "[]"))
     out: dict[str, Any] = {}
@@ -211,7 +211,7 @@ class SampleSetWriter:
             self._labels = self._file.create_dataset(
                 "labels", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(1024,)
             )
-        _encode_attrs(self._file, {**provenance_attrs(domain, seed=seed, producer=producer), **(attrs or {})})
+        encode_attrs(self._file, {**provenance_attrs(domain, seed=seed, producer=producer), **(attrs or {})})
 
     def __len__(self) -> int:
         return self._n
@@ -246,11 +246,11 @@ class SampleSetWriter:
 
     def set_attrs(self, **attrs) -> None:
         """Add or replace attributes (for values known only at the end, such as measured tau)."""
-        stored = _decode_attrs(self._file)
+        stored = decode_attrs(self._file)
         stored.update(attrs)
         for key in list(self._file.attrs):
             del self._file.attrs[key]
-        _encode_attrs(self._file, stored)
+        encode_attrs(self._file, stored)
 
     def close(self) -> Path:
         """Finish the file and move it into place. Returns the final path."""
@@ -332,7 +332,7 @@ class SampleSetFile:
         self.samples = self._file["samples"]
         self.condition = self._file["condition"] if "condition" in self._file else None
         self.labels = self._file["labels"] if "labels" in self._file else None
-        self.attrs = _decode_attrs(self._file)
+        self.attrs = decode_attrs(self._file)
         shape = lambda d: None if d is None else tuple(d.shape)  # noqa: E731
         if self.condition is not None and (self.condition.ndim != 2 or self.condition.shape[0] != len(self)):
             raise SampleSetError(f"'{self.path}': 'condition' has shape {shape(self.condition)}, "
@@ -402,54 +402,3 @@ def read_attrs(path: str | os.PathLike) -> dict[str, Any]:
     """The attributes of a sample set, without reading any samples."""
     with SampleSetFile(path) as f:
         return dict(f.attrs)
-
-
-def join_shards(shards: list[str | os.PathLike], path: str | os.PathLike) -> Path:
-    """Join sample-set shards (one per rank) into one file with HDF5 virtual datasets.
-
-    The joined file stores no samples: it maps ``samples``/``condition``/``labels`` onto the shards,
-    referenced by paths relative to the joined file, so keep them side by side. Attributes come from
-    the first shard, with ``shards`` (the file names) added. Shards must agree in sample shape,
-    dtype, domain and which datasets they carry.
-    """
-    shards = [Path(s) for s in shards]
-    if not shards:
-        raise SampleSetError(f"join_shards('{path}'): no shard files given")
-    out = Path(path)
-    infos = []
-    for s in shards:
-        with SampleSetFile(s) as f:
-            infos.append({
-                "n": len(f), "shape": f.sample_shape, "dtype": f.dtype, "domain": f.domain,
-                "cond": None if f.condition is None else f.condition.shape[1],
-                "labels": f.labels is not None, "attrs": dict(f.attrs),
-            })
-    first = infos[0]
-    for s, info in zip(shards, infos):
-        for key in ("shape", "dtype", "domain", "cond", "labels"):
-            if info[key] != first[key]:
-                raise SampleSetError(
-                    f"shard '{s}' differs from '{shards[0]}' in {key}: {info[key]} vs {first[key]}; "
-                    "only shards of one generation run can be joined"
-                )
-    total = sum(i["n"] for i in infos)
-
-    def layout(name, shape_tail, dtype):
-        lay = h5py.VirtualLayout(shape=(total, *shape_tail), dtype=dtype)
-        start = 0
-        for s, info in zip(shards, infos):
-            rel = os.path.relpath(s.resolve(), out.resolve().parent)
-            src = h5py.VirtualSource(rel, name, shape=(info["n"], *shape_tail))
-            lay[start:start + info["n"]] = src
-            start += info["n"]
-        return lay
-
-    with atomic_path(out) as tmp:
-        with h5py.File(tmp, "w", libver="latest") as f:
-            f.create_virtual_dataset("samples", layout("samples", first["shape"], first["dtype"]))
-            if first["cond"] is not None:
-                f.create_virtual_dataset("condition", layout("condition", (first["cond"],), np.float64))
-            if first["labels"]:
-                f.create_virtual_dataset("labels", layout("labels", (), np.int64))
-            _encode_attrs(f, {**first["attrs"], "shards": [s.name for s in shards]})
-    return out
