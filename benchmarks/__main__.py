@@ -24,15 +24,19 @@ def machine() -> dict:
     import torch
 
     cpu = platform.processor() or platform.machine()
+    simd: list[str] = []
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith("model name") and cpu == (platform.processor() or platform.machine()):
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags") and not simd:
+                # what decides CPU speed of low-precision math (bf16 autocast is fast only with avx512_bf16/amx)
+                simd = [f for f in line.split(":", 1)[1].split() if f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")]
     except OSError:
         pass
     return {
         "cpu": cpu,
+        "simd": simd,
         "cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -56,7 +60,8 @@ def rebuild_markdown() -> Path:
         m = result.get("machine", {})
         parts.append(module.markdown(result).rstrip() + "\n")
         parts.append(
-            f"_Run {m.get('date', '?')} on {m.get('cpu', '?')} ({m.get('cores', '?')} cores, "
+            f"_Run {m.get('date', '?')} on {m.get('cpu', '?')} ({m.get('cores', '?')} cores"
+            f"{', ' + ' '.join(m['simd']) if m.get('simd') else ''}, "
             f"{m.get('torch_threads', '?')} torch threads, GPU: {m.get('gpu') or 'none'}), "
             f"torch {m.get('torch', '?')}{', quick settings' if result.get('quick') else ''}._\n"
         )
