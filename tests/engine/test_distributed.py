@@ -1,6 +1,7 @@
 """DDP with torchrun (gloo, 2 CPU processes) matches single-process training with the same global batch."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,16 @@ def torchrun(*args, nproc=2):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(HERE.parents[1])}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
            str(HERE / "ddp_train.py"), *map(str, args)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+    # its own session, so a timeout kills torchrun's workers too, not only torchrun
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, stderr[-3000:]
 
 
 def test_two_process_ddp_matches_single_process(tmp_path):
