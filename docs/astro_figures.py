@@ -1,7 +1,11 @@
 """Make the figures of docs/astro.md: ``python docs/astro_figures.py`` (about half a minute on 2 cores).
 
-Writes docs/img/astro_*.png (each kept under 200 KB). Every figure is computed here from scigen's own
-simulator, statistics and theory functions, with fixed seeds.
+Writes docs/img/astro_*.png (each kept under 200 KB). The data figures are computed here from
+scigen's own simulator, statistics and theory functions, with fixed seeds. The model figures
+(``--models``) come from the artifacts ``python -m benchmarks astro`` leaves in
+``runs/benchmarks/astro/full/``: the validation report's own plots (P(l) and the Minkowski
+functionals, real vs generated with the noise band), a grid of generated maps beside real ones, the
+VAE's interpolation GIF and class-conditional AC-GAN samples.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from scigen.astro.theory import grid_moments, peak_density, tomita_minkowski  # 
 from scigen.io.atomic import write_bytes_atomic  # noqa: E402
 
 IMG = Path(__file__).resolve().parent / "img"
+BENCH = Path(__file__).resolve().parents[1] / "runs" / "benchmarks" / "astro" / "full"
 
 
 def save(fig, name: str, dpi: int = 90) -> None:
@@ -139,9 +144,99 @@ def galaxy_grids() -> None:
     save(fig, "astro_hubble.png")
 
 
+def save_png_bytes(data: bytes, name: str) -> None:
+    """Quantise a PNG (e.g. one of the report's plots) to 256 colours and store it."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).convert("RGB").quantize(256).save(out, format="PNG", optimize=True)
+    assert len(out.getvalue()) < 200_000, f"{name} is {len(out.getvalue())} bytes"
+    write_bytes_atomic(IMG / name, out.getvalue())
+    print(f"wrote docs/img/{name} ({len(out.getvalue()) / 1e3:.0f} kB)")
+
+
+def report_figures(run: Path = BENCH) -> None:
+    """The validation report's plots for P(l) and V0-V2, exactly as report.html draws them."""
+    import base64
+    import json
+
+    from scigen.validate.plots import statistic_figure
+
+    doc = json.loads((run / "report" / "report.json").read_text())
+    factor = doc["settings"]["factor"]
+    for r in doc["statistics"]:
+        if r["name"] in ("power_spectrum", "minkowski_v0", "minkowski_v1", "minkowski_v2", "pixel_histogram"):
+            save_png_bytes(base64.b64decode(statistic_figure([r], factor)), f"astro_report_{r['name']}.png")
+
+
+def generated_maps_grid(run: Path = BENCH) -> None:
+    from scigen.io import read_sample_set
+
+    real = read_sample_set(run / "maps_test.h5", 6).samples
+    fake = read_sample_set(run / "maps_fake.h5", 6).samples
+    fig, axes = plt.subplots(2, 6, figsize=(10, 3.9))
+    lim = np.percentile(np.abs(real), 99.5)
+    for row, (maps, name) in enumerate(((real, "simulated"), (fake, "cosmoGAN"))):
+        for ax, m in zip(axes[row], maps):
+            im = ax.imshow(m, cmap="inferno", vmin=-lim, vmax=lim)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[row, 0].set_ylabel(name)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="convergence")
+    fig.suptitle("log-normal maps, 64 x 64 px over 3.5 deg: simulated (top) and generated (bottom)")
+    save(fig, "astro_cosmogan_maps.png")
+
+
+def galaxy_model_figures(run: Path = BENCH) -> None:
+    import shutil
+
+    import torch
+
+    from scigen.engine import load_model
+
+    gif = run / "galaxy_interpolation.gif"
+    assert gif.stat().st_size < 400_000, f"{gif} is {gif.stat().st_size} bytes"
+    shutil.copyfile(gif, IMG / "astro_interpolation.gif")
+    print(f"wrote docs/img/astro_interpolation.gif ({gif.stat().st_size / 1e3:.0f} kB)")
+    model = load_model(run / "acgan_run")
+    real, _ = render_galaxies(24, model.image_size, seed=11)
+    fig, axes = plt.subplots(3, 16, figsize=(12, 2.9))
+    g = torch.Generator().manual_seed(4)
+    for k, name in enumerate(model.class_names):
+        fake = model.sample(8, condition=name, generator=g).numpy()
+        for ax, img in zip(axes[k], [*real.images[real.labels == k], *fake]):
+            ax.imshow(np.moveaxis(img, 0, -1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[k, 0].set_ylabel(name, fontsize=8)
+    fig.suptitle("AC-GAN: rendered galaxies (left 8) and generated ones of the requested class (right 8), "
+                 f"{model.image_size} x {model.image_size} px", fontsize=9)
+    save(fig, "astro_acgan.png")
+    vae = load_model(run / "gvae_run")
+    rec = vae.reconstruct(torch.from_numpy(real.images[:8])).numpy()
+    fig, axes = plt.subplots(2, 8, figsize=(7, 2.1))
+    for ax, img in zip(axes.ravel(), [*real.images[:8], *rec]):
+        ax.imshow(np.moveaxis(img, 0, -1))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("input", fontsize=8)
+    axes[1, 0].set_ylabel("VAE", fontsize=8)
+    fig.suptitle("galaxy VAE: unseen rendered galaxies and their reconstructions", fontsize=9)
+    save(fig, "astro_vae_reconstruction.png")
+
+
 if __name__ == "__main__":
+    import sys
+
     IMG.mkdir(parents=True, exist_ok=True)
-    maps_grid()
-    spectrum_figure()
-    minkowski_figure()
-    galaxy_grids()
+    if "--models" not in sys.argv or "--data" in sys.argv:
+        maps_grid()
+        spectrum_figure()
+        minkowski_figure()
+        galaxy_grids()
+    if "--models" in sys.argv:
+        if not (BENCH / "report" / "report.json").exists():
+            raise SystemExit(f"{BENCH} holds no benchmark run: run `python -m benchmarks astro` first")
+        report_figures()
+        generated_maps_grid()
+        galaxy_model_figures()

@@ -1,4 +1,4 @@
-"""Build datasets/astro/hubble_deep_field_patches.npz: real galaxy cutouts from the Hubble deep field.
+"""Build scigen/astro/resources/hubble_deep_field_patches.npz: real galaxy cutouts from the Hubble deep field.
 
 Source: ``skimage/data/hubble_deep_field.jpg`` as shipped in the scikit-image wheel (0.26.0 used here;
 ``skimage.data.hubble_deep_field()``), 1000 x 872 pixels, RGB JPEG. Scikit-image's documentation of that
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "hubble_deep_field_patches.npz"
+OUT = HERE.parents[1] / "scigen" / "astro" / "resources" / "hubble_deep_field_patches.npz"
 SIZE, COUNT, THRESHOLD, MIN_AREA = 48, 200, 8.0, 20
 
 

@@ -5,7 +5,10 @@ Rooms (as in every domain): :mod:`~scigen.astro.data` loads and simulates the re
 :mod:`~scigen.astro.maps` with spectra in :mod:`~scigen.astro.spectra`, the galaxy renderer in
 :mod:`~scigen.astro.galaxies`); :mod:`~scigen.astro.stats` holds the cosmology statistics registered
 with ``scigen.validate`` (domain "astro"), checked against :mod:`~scigen.astro.theory`;
-:mod:`~scigen.astro.transforms` is the invertible pixel transform a map model stores.
+:mod:`~scigen.astro.transforms` is the invertible pixel transform a map model stores;
+:mod:`~scigen.astro.models` holds cosmoGAN, the galaxy VAE and the galaxy AC-GAN, and
+:mod:`~scigen.astro.pipeline` (with :mod:`~scigen.astro.galaxy_pipeline`) wires training, generation
+and validation for the CLI, the demo and the benchmark.
 
 Importing this package loads none of its modules; the names below resolve on first use.
 """
@@ -26,6 +29,9 @@ _EXPORTS = {
     "power_spectrum": "stats", "pixel_histogram": "stats", "minkowski_functionals": "stats",
     "peak_counts": "stats", "make_statistics": "stats",
     "tomita_minkowski": "theory", "peak_density": "theory", "grid_moments": "theory",
+    "CosmoGAN": "models", "GalaxyVAE": "models", "GalaxyACGAN": "models",
+    "train_gan": "pipeline", "generate": "pipeline", "validate_maps": "pipeline", "train_vae": "pipeline",
+    "interpolate": "pipeline", "train_acgan": "pipeline", "generate_galaxies": "pipeline",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -3,6 +3,12 @@
     scigen astro simulate-maps --size 64 --fov 3.5 --maps 2000 --lognormal --seed 0 --out maps.h5 [--fits-dir DIR]
     scigen astro render-galaxies --n 600 --size 64 --seed 0 --out galaxies/ [--h5 galaxies.h5]
     scigen astro map-stats --data maps.h5 [--out stats.json]
+    scigen astro train-gan --data maps.h5 --out runs/cosmo [--steps N ...]     # also a FITS file or folder
+    scigen astro generate --model runs/cosmo --maps 1000 --out fake.h5 [--fits-dir fake_fits/]
+    scigen astro train-vae --images galaxies/ --out runs/gvae
+    scigen astro interpolate --model runs/gvae --out movie.gif
+    scigen astro train-acgan --images galaxies/ --out runs/acgan
+    scigen astro generate-galaxies --model runs/acgan --n 90 [--type spiral] --out fake_galaxies/
 
 Maps are written as an HDF5 sample set (domain "astro", samples (N, H, W) float32, attributes fov_deg,
 pixel_arcmin, spectrum, lognormal_shift, seed) and optionally as FITS. Galaxies are written as PNG
@@ -106,10 +112,92 @@ def _map_stats(args) -> int:
     return 0
 
 
+def _train_gan(args) -> int:
+    from scigen.astro.pipeline import train_gan
+    from scigen.engine.cli import train_config_from_args
+
+    result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
+                       max_width=args.max_width, latent_dim=args.latent_dim, padding_mode=args.padding,
+                       minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
+                       fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
+                       validation=args.validation, validation_maps=args.validation_maps)
+    losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
+    print(f"trained cosmoGAN for {result.steps} steps ({result.elapsed_s:.0f} s, {result.steps_per_s:.2f} steps/s; "
+          f"{losses}); checkpoint {result.checkpoint}")
+    best = ""
+    if result.best and result.best.get("step") is not None:
+        print(f"best checkpoint by the validation statistics: step {result.best['step']} "
+              f"(mean log10 distance/floor {result.best['value']:.2f})")
+        best = " --checkpoint best"
+    print(f"next: scigen astro generate --model {args.out}{best} --maps 1000 --out fake.h5")
+    return 0
+
+
+def _generate(args) -> int:
+    from scigen.astro.pipeline import generate
+
+    out = generate(args.model, args.maps, args.out, fits_dir=args.fits_dir, seed=args.seed,
+                   batch_size=args.batch_size, overwrite=args.overwrite, which=args.checkpoint)
+    print(f"wrote {out['samples']}: {out['n']} maps in physical units")
+    if out["fits"]:
+        print(f"wrote FITS to {out['fits']}")
+    return 0
+
+
+def _train_vae(args) -> int:
+    from scigen.astro.pipeline import train_vae
+    from scigen.engine.cli import train_config_from_args
+
+    out = train_vae(args.images, args.out, train_config_from_args(args), size=args.size, mode=args.mode,
+                    latent_dim=args.latent_dim, width=args.width, kl_warmup_steps=args.kl_warmup,
+                    holdout=args.holdout, lr=args.lr, resume=args.resume)
+    r, h = out["train"], out["heldout"]
+    print(f"trained the galaxy VAE for {r.steps} steps ({r.elapsed_s:.0f} s); checkpoint {r.checkpoint}")
+    if h:
+        print(f"held-out reconstruction error {h['mse']:.4g} per pixel (mean-image baseline {h['baseline_mse']:.4g}, "
+              f"{h['n']} images)")
+    return 0
+
+
+def _interpolate(args) -> int:
+    from scigen.astro.pipeline import interpolate
+
+    out = interpolate(args.model, args.out, images=args.images, n_points=args.points,
+                      frames_per_segment=args.frames, seed=args.seed, fps=args.fps, scale=args.scale)
+    print(f"wrote {out['gif']}: {out['frames']} frames through {out['anchors']}")
+    return 0
+
+
+def _train_acgan(args) -> int:
+    from scigen.astro.pipeline import train_acgan
+    from scigen.engine.cli import train_config_from_args
+
+    out = train_acgan(args.images, args.out, train_config_from_args(args), size=args.size, mode=args.mode,
+                      holdout=args.holdout, latent_dim=args.latent_dim, width=args.width, lr=args.lr,
+                      resume=args.resume)
+    r, h = out["train"], out["heldout"]
+    print(f"trained the galaxy AC-GAN for {r.steps} steps ({r.elapsed_s:.0f} s); checkpoint {r.checkpoint}")
+    if h:
+        per = ", ".join(f"{k} {v:.0%}" for k, v in h["per_class"].items())
+        print(f"discriminator's classifier on {h['n']} held-out real images: accuracy {h['accuracy']:.1%} "
+              f"(chance {h['chance']:.0%}; {per})")
+    return 0
+
+
+def _generate_galaxies(args) -> int:
+    from scigen.astro.pipeline import generate_galaxies
+
+    out = generate_galaxies(args.model, args.n, args.out, galaxy_type=args.type, seed=args.seed,
+                            overwrite=args.overwrite)
+    counts = ", ".join(f"{n} {k}" for k, n in out["counts"].items() if n)
+    print(f"wrote {out['out']}: {counts}")
+    return 0
+
+
 def register(subparsers) -> None:
     from scigen.cli import add_group
 
-    verbs = add_group(subparsers, "astro", "convergence maps and galaxy images: simulate, render, measure")
+    verbs = add_group(subparsers, "astro", "convergence maps and galaxy images: simulate, train, generate")
 
     p = verbs.add_parser("simulate-maps", help="Gaussian or log-normal convergence maps with a chosen P(l)",
                          description="Simulate periodic convergence maps (Gaussian or shifted log-normal) with a "
@@ -157,3 +245,101 @@ def register(subparsers) -> None:
     p.add_argument("--limit", type=int, help="use at most this many maps")
     p.add_argument("--out", help="write the statistics as JSON")
     p.set_defaults(func=_map_stats)
+
+    from scigen.engine.cli import add_training_arguments
+
+    p = verbs.add_parser("train-gan", help="train cosmoGAN on convergence maps (.h5 set, FITS file or folder)",
+                         description="Train the cosmoGAN DCGAN (Mustafa et al.) on maps through the scigen engine. "
+                         "The pixel transform is fitted on the maps and stored with the model.")
+    p.add_argument("--data", required=True, help="maps: .h5 sample set, FITS file or folder of FITS files")
+    p.add_argument("--out", required=True, help="run directory (checkpoints, metrics.jsonl)")
+    p.add_argument("--width", type=int, default=64, help="channels of the finest stage (64: the paper; "
+                   "16-32 train several times faster on a CPU)")
+    p.add_argument("--max-width", type=int, default=512, help="channel cap of the coarse stages (default 512)")
+    p.add_argument("--latent-dim", type=int, default=64, help="noise dimension (default 64)")
+    p.add_argument("--padding", default="auto", choices=["auto", "zeros", "circular"],
+                   help="convolution padding: circular for periodic maps; auto = circular for scigen's "
+                   "simulated (periodic) maps, zeros otherwise")
+    p.add_argument("--minibatch-std", action="store_true", help="give D the batch-spread feature")
+    p.add_argument("--label-flip", type=float, default=0.01, help="probability of flipping a D label (0.01)")
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")
+    p.add_argument("--fov", type=float, help="map width in degrees when the data do not say")
+    p.add_argument("--limit", type=int, help="train on at most this many maps")
+    p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "
+                   "steps and keep the best checkpoint (checkpoints/best)")
+    p.add_argument("--validation-maps", type=int, default=300, help="maps per comparison (default 300)")
+    p.add_argument("--eval-every", type=int, help="steps between validations (default steps / 10)")
+    p.add_argument("--masked", default="error", choices=["error", "drop", "fill"],
+                   help="maps with masked pixels: error (default), drop, or fill with the map mean")
+    add_training_arguments(p, steps=5000)
+    p.set_defaults(func=_train_gan)
+
+    p = verbs.add_parser("generate", help="draw maps from a trained cosmoGAN (HDF5, optional FITS)",
+                         description="Generate maps in physical units into an HDF5 sample set with the model's "
+                         "provenance and the training maps' geometry; optionally also FITS files.")
+    p.add_argument("--model", required=True, help="run directory of train-gan (or one of its checkpoints)")
+    p.add_argument("--maps", type=int, default=1000, help="number of maps (default 1000)")
+    p.add_argument("--out", required=True, help="output HDF5 sample set")
+    p.add_argument("--fits-dir", help="also write one FITS file per map into this folder")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--batch-size", type=int, default=256, help="maps per generator call (default 256)")
+    p.add_argument("--checkpoint", default="latest", choices=["latest", "best"],
+                   help="latest, or best by the validation statistics (train-gan --validation)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.set_defaults(func=_generate)
+
+    p = verbs.add_parser("train-vae", help="train the galaxy VAE on images (folder, .h5 or 'hubble')",
+                         description="Train a convolutional VAE on galaxy images; a held-out part measures the "
+                         "reconstruction error.")
+    p.add_argument("--images", required=True, help="folder of images (class subfolders allowed), .h5 set, or "
+                   "'hubble' (the shipped Hubble deep field patches)")
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--size", type=int, help="resize images to this many pixels (default: keep the data's size)")
+    p.add_argument("--mode", default="rgb", choices=["rgb", "grey"], help="colour (default) or grey")
+    p.add_argument("--latent-dim", type=int, default=32, help="latent dimension (default 32)")
+    p.add_argument("--width", type=int, default=32, help="channels of the finest stage (default 32)")
+    p.add_argument("--kl-warmup", type=int, default=500, help="steps over which the KL weight rises to 1")
+    p.add_argument("--holdout", type=float, default=0.1, help="fraction of images held out (default 0.1)")
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
+    p.add_argument("--eval-every", type=int, help="steps between held-out reconstruction errors in metrics.jsonl")
+    add_training_arguments(p, steps=3000)
+    p.set_defaults(func=_train_vae)
+
+    p = verbs.add_parser("interpolate", help="latent interpolation movie (GIF) of a trained galaxy VAE",
+                         description="Encode a few images, walk great circles between their latent codes "
+                         "(spherical interpolation) and write the decoded frames as an animated GIF.")
+    p.add_argument("--model", required=True, help="run directory of train-vae")
+    p.add_argument("--out", required=True, help="output .gif")
+    p.add_argument("--images", help="images to encode (default: the training data if it still exists, "
+                   "else draws from the prior)")
+    p.add_argument("--points", type=int, default=4, help="images to pass through (default 4)")
+    p.add_argument("--frames", type=int, default=12, help="frames between two images (default 12)")
+    p.add_argument("--fps", type=float, default=12, help="frames per second (default 12)")
+    p.add_argument("--scale", type=int, default=4, help="enlarge frames this many times (default 4)")
+    p.add_argument("--seed", type=int, default=0, help="which images are picked (default 0)")
+    p.set_defaults(func=_interpolate)
+
+    p = verbs.add_parser("train-acgan", help="train the class-conditional galaxy AC-GAN on labelled images",
+                         description="Train an AC-GAN (Odena et al.) on images in class subfolders; reports the "
+                         "discriminator's classifier accuracy on held-out real images.")
+    p.add_argument("--images", required=True, help="folder with one subfolder per class, or a labelled .h5 set")
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--size", type=int, help="resize images to this many pixels (default: keep the data's size)")
+    p.add_argument("--mode", default="rgb", choices=["rgb", "grey"], help="colour (default) or grey")
+    p.add_argument("--latent-dim", type=int, default=64, help="noise dimension (default 64)")
+    p.add_argument("--width", type=int, default=32, help="channels of the finest stage (default 32)")
+    p.add_argument("--holdout", type=float, default=0.2, help="fraction held out for the accuracy (default 0.2)")
+    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")
+    p.add_argument("--eval-every", type=int, help="steps between held-out classifier accuracies in metrics.jsonl")
+    add_training_arguments(p, steps=3000)
+    p.set_defaults(func=_train_acgan)
+
+    p = verbs.add_parser("generate-galaxies", help="draw galaxies of a chosen type from a trained AC-GAN",
+                         description="Generate galaxy images (PNG files in class folders, or a labelled .h5 set).")
+    p.add_argument("--model", required=True, help="run directory of train-acgan")
+    p.add_argument("--n", type=int, default=90, help="number of galaxies (default 90)")
+    p.add_argument("--type", help="class name (e.g. spiral) or index; default: every class in turn")
+    p.add_argument("--out", required=True, help="output folder (PNG files) or .h5 file")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    p.set_defaults(func=_generate_galaxies)

@@ -260,8 +260,12 @@ def _provenance_cards(header, provenance: dict | None) -> None:
     values = {"SGMODEL": prov.get("model"), "SGCKPT": prov.get("checkpoint"), "SGHASH": prov.get("hash"),
               "SGSEED": prov.get("seed"), "SGVERS": __version__}
     for key, value in values.items():
-        if value is not None:
-            header[key] = (value if isinstance(value, (int, float)) else str(value), PROVENANCE_KEYS[key])
+        if value is None:
+            continue
+        value = value if isinstance(value, (int, float)) else str(value)
+        # a long string (a checkpoint path, a hash) goes without its comment, which would be cut
+        fits_card = not isinstance(value, str) or len(value) + len(PROVENANCE_KEYS[key]) <= 62
+        header[key] = (value, PROVENANCE_KEYS[key]) if fits_card else value
     header["ORIGIN"] = ("scigen", "software that wrote this file")
     header["DATE"] = (_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "UTC file creation")
 

@@ -182,25 +182,24 @@ def render_galaxies(n: int, size: int = 64, classes=GALAXY_CLASSES, seed: int = 
                     [f"render_galaxy(seed={seed}, index={i})" for i in range(int(n))]), params
 
 
-def datasets_dir() -> Path:
-    """The repository's ``datasets/astro`` folder (shipped data files)."""
-    return Path(__file__).resolve().parents[2] / "datasets" / "astro"
+RESOURCES = Path(__file__).resolve().parent / "resources"  # shipped data files (package data)
 
 
 def hubble_patches(path=None, size: int | None = None, mode: str = "rgb") -> ImageSet:
     """Real galaxy cutouts from the Hubble eXtreme Deep Field (NASA, public domain).
 
-    Built by ``datasets/astro/build_hubble_patches.py`` (see ``datasets/README.md``): source-centred
+    Shipped in ``scigen/astro/resources/``, built by ``datasets/astro/build_hubble_patches.py`` (see
+    ``datasets/README.md``): source-centred
     cutouts of the colour image scikit-image ships. Returns an unlabelled :class:`ImageSet`
     ((N, C, H, W) float32 in [0, 1]); ``size`` resamples them, ``mode="grey"`` gives one channel.
     """
     from scigen.astro.images import resize, to_mode
 
-    path = Path(path) if path is not None else datasets_dir() / HUBBLE_PATCHES
+    path = Path(path) if path is not None else RESOURCES / HUBBLE_PATCHES
     if not path.exists():
-        raise MissingFileError(f"Hubble deep field patches '{path}' not found; it ships in the scigen "
-                               "repository under datasets/astro (rebuild it with "
-                               "datasets/astro/build_hubble_patches.py)")
+        raise MissingFileError(f"Hubble deep field patches '{path}' not found; they ship inside scigen "
+                               "(scigen/astro/resources/): reinstall it, or rebuild the file with "
+                               "datasets/astro/build_hubble_patches.py")
     with np.load(path, allow_pickle=False) as f:
         patches = f["patches"].astype(np.float32) / 255.0
         centres = f["centres"]

@@ -260,3 +260,33 @@ def write_image_folder(images, out, labels=None, class_names=None, overwrite: bo
         raise InputError(f"image folder '{out}' already exists: pass overwrite=True (--overwrite) or choose "
                          "another folder") from None
     return Path(out)
+
+
+def write_gif(frames, path, fps: float = 12.0, scale: int = 1, loop: bool = True) -> Path:
+    """Write an animation of ``frames`` (T, C, H, W) in [0, 1] (C = 1 or 3) as a GIF, atomically.
+
+    Each frame is enlarged ``scale`` times (nearest neighbour, so pixels stay sharp) and shown for
+    ``1 / fps`` seconds; ``loop`` repeats forever. Colour frames are quantised to 256 colours per
+    frame (the GIF format's limit). Pillow merges consecutive frames that are pixel-identical.
+    """
+    from PIL import Image
+
+    from scigen.io.atomic import atomic_path
+
+    arr = np.asarray(frames, dtype=np.float32)
+    if arr.ndim != 4 or arr.shape[1] not in (1, 3) or arr.shape[0] < 1:
+        raise InputError(f"write_gif: frames must be (T, C, H, W) with T >= 1 and C = 1 or 3, got {arr.shape}")
+    if not fps > 0 or int(scale) != scale or scale < 1:
+        raise InputError(f"write_gif: fps must be positive and scale a positive integer, got {fps}, {scale}")
+    data = np.round(np.clip(arr, 0, 1) * 255).astype(np.uint8)
+    images = []
+    for img in data:
+        pil = Image.fromarray(img[0] if img.shape[0] == 1 else np.moveaxis(img, 0, -1))
+        if scale > 1:
+            pil = pil.resize((pil.width * int(scale), pil.height * int(scale)), Image.Resampling.NEAREST)
+        images.append(pil)
+    extra = {"loop": 0} if loop else {}
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:],
+                       duration=max(1, int(round(1000.0 / fps))), **extra)
+    return Path(path)

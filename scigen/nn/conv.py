@@ -40,6 +40,17 @@ def _norm(kind: str | None, channels: int) -> nn.Module:
     raise ValueError(f"unknown norm '{kind}'; use none, batch, instance or group")
 
 
+def _wrap(x: torch.Tensor, dim: int, n: int, shift: int) -> torch.Tensor:
+    """Sum the entries of ``x`` along ``dim`` into ``n`` bins: index o goes to (o - shift) mod n."""
+    index = (torch.arange(x.shape[dim], device=x.device) - shift) % n
+    shape = list(x.shape)
+    shape[dim] = n
+    out = x.new_zeros(shape)
+    if x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last):
+        out = out.contiguous(memory_format=torch.channels_last)  # keep the engine's NHWC layout
+    return out.index_add_(dim, index, x)
+
+
 class Up(nn.Module):
     """x2 upsampling block: (B, c_in, H, W) -> (B, c_out, 2H, 2W), then norm and activation.
 
@@ -76,11 +87,14 @@ class Up(nn.Module):
         if self.mode == "nearest":
             x = self.conv(F.interpolate(x, scale_factor=2, mode="nearest"))
         elif self.padding_mode == "circular":
+            # the full (unpadded) transposed convolution, its overhang wrapped around the torus:
+            # full-output index o lands on output pixel (o - pad) mod 2n. Exact, and cheaper than
+            # convolving a periodically padded input (which computes a much larger output at coarse stages).
             h, w = x.shape[-2:]
-            m = 1 + (self.kernel_size - 1) // 2  # input pixels of wrap needed on each side
-            x = self.conv(F.pad(x, (m, m, m, m), mode="circular"))
-            start = 2 * m + self.pad  # full-output index of output pixel 0
-            x = x[..., start:start + 2 * h, start:start + 2 * w]
+            x = F.conv_transpose2d(x, self.conv.weight, None, stride=2)
+            x = _wrap(_wrap(x, 2, 2 * h, self.pad), 3, 2 * w, self.pad)
+            if self.conv.bias is not None:
+                x = x + self.conv.bias.view(1, -1, 1, 1)
         else:
             x = self.conv(x)
         return self.act(self.norm(x))

@@ -124,6 +124,12 @@ def compare(real, fake, statistics: Sequence[Statistic | Callable | str] | None 
 
     from scigen.validate.checks import run_checks
 
+    if checks and 1.0 / (n_permutations + 1) > _alpha(factor):
+        raise InputError(
+            f"n_permutations={n_permutations} cannot give a p-value below alpha={_alpha(factor):.2g} "
+            f"(the smallest is 1/(n+1)), so the energy and MMD checks could never fail; use at least "
+            f"{int(np.ceil(1 / _alpha(factor)))} permutations"
+        )
     check_results: list[CheckResult] = run_checks(
         checks, real_ds, fake_ds, train_ds, domain=domain, features=features, factor=factor, seed=seed,
         max_samples=max_samples, n_permutations=n_permutations, classifier=classifier,

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from scigen.astro.data import load_galaxy_images
-from scigen.astro.galaxies import datasets_dir, hubble_patches
+from scigen.astro.galaxies import RESOURCES, hubble_patches
 from scigen.astro.images import (center_crop, load_image, load_image_folder, resize_crop, source_cutouts,
                                  tile_image, write_image_folder)
 from scigen.errors import InputError, MissingFileError
@@ -111,7 +111,7 @@ def test_source_cutouts_find_bright_blobs():
 
 
 def test_hubble_patches_ship_and_load():
-    path = datasets_dir() / "hubble_deep_field_patches.npz"
+    path = RESOURCES / "hubble_deep_field_patches.npz"
     assert path.exists() and path.stat().st_size < 2e6
     s = hubble_patches()
     assert s.images.shape == (200, 3, 48, 48) and s.labels is None

@@ -288,3 +288,15 @@ def test_seed_makes_the_report_reproducible():
     for d in (a, b):
         d.pop("created")
     assert a == b
+
+
+def test_too_few_permutations_for_alpha_is_refused():
+    import numpy as np
+    import pytest
+
+    from scigen.errors import InputError
+    from scigen.validate import compare
+
+    x = np.random.default_rng(0).normal(size=(60, 3))
+    with pytest.raises(InputError, match="could never fail"):
+        compare(x[:30], x[30:], n_permutations=200)

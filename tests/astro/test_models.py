@@ -1,0 +1,113 @@
+"""The astro models: engine conformance, physical units out of cosmoGAN, periodic convolutions, AC-GAN labels."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from scigen.astro.maps import MapSimulator
+from scigen.astro.models import CosmoGAN, GalaxyACGAN, GalaxyVAE
+from scigen.astro.transforms import CosmoGANTransform
+from scigen.engine import ArrayDataset, load_model, seeded
+from scigen.nn.conv import Up
+from scigen.testing import check_model
+
+
+@pytest.fixture(scope="module")
+def tiny_maps():
+    maps = MapSimulator(16, 0.875, lognormal=True).sample(32, seed=3)
+    return maps, CosmoGANTransform.fit(maps)
+
+
+@pytest.mark.parametrize("padding", ["zeros", "circular"])
+def test_cosmogan_conformance(tmp_path, tiny_maps, padding):
+    maps, t = tiny_maps
+    ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
+    check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, padding_mode=padding,
+                                 transform=json.loads(t.to_json()), map_attrs={"fov_deg": 0.875}),
+                ds, tmp_path, expect_shape=(16, 16), expect_dtype=torch.float32)
+
+
+def test_cosmogan_samples_are_physical_maps(tmp_path, tiny_maps):
+    """sample() = transform.inverse(network output): in the data's units, inside the transform's range."""
+    maps, t = tiny_maps
+    with seeded(0):
+        model = CosmoGAN(map_size=16, width=4, max_width=16, transform=json.loads(t.to_json())).eval()
+    net = model.sample_network(6, generator=torch.Generator().manual_seed(1))
+    phys = model.sample(6, generator=torch.Generator().manual_seed(1))
+    assert net.shape == (6, 1, 16, 16) and phys.shape == (6, 16, 16)
+    assert float(net.abs().max()) < 1  # tanh space
+    np.testing.assert_allclose(phys.numpy(), t.inverse(net[:, 0].numpy()), rtol=1e-6)
+    np.testing.assert_allclose(t.forward(phys.numpy()), net[:, 0].numpy(), atol=2e-5)  # and back
+    assert float(phys.min()) > t.offset  # the transform's range: above the offset, never tanh's [-1, 1]
+    # the transform travels in the checkpoint's config: a reloaded model maps back identically
+    from scigen.engine import save_checkpoint
+
+    save_checkpoint(tmp_path / "ck", model)
+    again = load_model(tmp_path / "ck", expected="astro.cosmogan")
+    assert again.transform == t
+    torch.testing.assert_close(again.sample(6, generator=torch.Generator().manual_seed(1)), phys)
+
+
+def test_cosmogan_sized_by_map_size():
+    """The paper's layout: 512-256-128-64 channels, 5x5 kernels, from s x s with s = size / 16."""
+    for size, start in ((64, 4), (128, 8), (256, 16)):
+        g = CosmoGAN(map_size=size).generator
+        assert g.start == start and g.widths == [512, 256, 128, 64]
+        convs = [m for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+        assert all(c.kernel_size == (5, 5) and c.stride == (2, 2) for c in convs) and convs[-1].out_channels == 1
+    d = CosmoGAN(map_size=64).discriminator
+    assert [m.out_channels for m in d.modules() if isinstance(m, torch.nn.Conv2d)] == [64, 128, 256, 512]
+
+
+@pytest.mark.parametrize("k", [4, 5])
+def test_circular_upsampling_is_a_transposed_convolution_on_a_torus(k):
+    """Reference: the ordinary (zero-padded) transposed convolution of the input tiled 3 x 3, centre cut out."""
+    torch.manual_seed(0)
+    up = Up(3, 2, kernel_size=k, padding_mode="circular", norm=None, act=None)
+    x = torch.randn(2, 3, 6, 6)
+    tiled = x.repeat(1, 1, 3, 3)
+    ref = F.conv_transpose2d(tiled, up.conv.weight, up.conv.bias, stride=2, padding=up.pad,
+                             output_padding=up.output_padding)[..., 12:24, 12:24]
+    torch.testing.assert_close(up(x), ref, rtol=1e-5, atol=1e-5)
+    # a shift of the input by one pixel shifts the output by two: no edges anywhere
+    torch.testing.assert_close(up(torch.roll(x, (1, 2), (2, 3))), torch.roll(up(x), (2, 4), (2, 3)),
+                               rtol=1e-5, atol=1e-5)
+    up_cl = up.to(memory_format=torch.channels_last)
+    torch.testing.assert_close(up_cl(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_galaxy_vae_conformance(tmp_path, channels):
+    images = np.random.default_rng(0).random((24, channels, 20, 20), dtype=np.float32)  # 20 = 5 x 2 x 2
+    check_model(lambda: GalaxyVAE(image_size=20, channels=channels, latent_dim=4, width=4, max_width=16),
+                ArrayDataset(samples=torch.from_numpy(images)), tmp_path,
+                expect_shape=(channels, 20, 20), expect_dtype=torch.float32)
+
+
+def test_galaxy_acgan_conformance_and_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.random((24, 3, 16, 16), dtype=np.float32)
+    labels = np.arange(24) % 3
+    names = ["elliptical", "spiral", "barred"]
+    check_model(lambda: GalaxyACGAN(image_size=16, width=4, max_width=16, latent_dim=8, class_names=names),
+                ArrayDataset(samples=torch.from_numpy(images), labels=torch.from_numpy(labels)), tmp_path,
+                expect_shape=(3, 16, 16), expect_dtype=torch.float32, sample_kwargs={"condition": "spiral"})
+    model = load_model(tmp_path / "full")
+    g = torch.Generator().manual_seed(0)
+    for condition, expected in (("barred", [2] * 5), (1, [1] * 5), (torch.tensor([0, 2, 1, 1, 0]), [0, 2, 1, 1, 0])):
+        images, got = model.sample_with_labels(5, condition, generator=g)
+        assert got.tolist() == expected and images.shape == (5, 3, 16, 16)
+        assert 0 <= float(images.min()) and float(images.max()) <= 1
+    # the class embedding is an input: same noise, another class, another image
+    a = model.sample(4, condition=0, generator=torch.Generator().manual_seed(1))
+    b = model.sample(4, condition=2, generator=torch.Generator().manual_seed(1))
+    assert not torch.equal(a, b)
+    probs = model.classify(images)
+    assert probs.shape == (5, 3) and torch.allclose(probs.sum(1), torch.ones(5))
+    with pytest.raises(ValueError, match="unknown class"):
+        model.sample(2, condition="lenticular")
+    with pytest.raises(ValueError, match="0..2"):
+        model.sample(2, condition=torch.tensor([0, 3]))
