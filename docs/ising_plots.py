@@ -1,7 +1,11 @@
-"""Make the figures of docs/ising.md: ``python docs/ising_plots.py`` (about a minute on 2 CPU cores).
+"""Make the figures of docs/ising.md: ``python docs/ising_plots.py [--gan-only]``.
 
-Writes docs/img/ising_observables.png (Monte Carlo observables vs T with the exact curves) and
-docs/img/ising_autocorrelation.png (configurations and integrated autocorrelation times).
+Writes docs/img/ising_observables.png (Monte Carlo observables vs T with the exact curves),
+docs/img/ising_autocorrelation.png (configurations and integrated autocorrelation times), about a
+minute on 2 CPU cores, and, from the files the benchmark leaves in runs/bench_ising/full
+(``python -m benchmarks ising``), docs/img/ising_gan_observables.png (real vs generated observables
+vs T with the exact curves, trained and held-out temperatures) and docs/img/ising_gan_samples.png
+(real and generated configurations).
 """
 
 from __future__ import annotations
@@ -86,10 +90,78 @@ def autocorrelation_figure(sets: dict) -> Path:
     return _save(fig, "ising_autocorrelation.png")
 
 
+def _per_temperature(data, keys=("energy", "specific_heat", "abs_magnetization", "susceptibility")):
+    temps = np.unique(data.condition[:, 0])
+    obs = [observables(data.samples[data.condition[:, 0] == T], T) for T in temps]
+    return temps, {k: (np.array([o[k][0] for o in obs]), np.array([o[k][1] for o in obs])) for k in keys}
+
+
+def gan_observables_figure(work: Path) -> Path:
+    """Real (held-out Monte Carlo) vs generated e, c, |m|, chi vs T, exact finite-lattice e and c."""
+    from scigen.io import read_sample_set
+
+    sets = {name: read_sample_set(work / f"{name}.h5") for name in ("real", "fake", "reference", "fake_heldout")}
+    L = sets["real"].samples.shape[1]
+    t = np.linspace(1.4, 3.6, 300)
+    fin = exact.finite_lattice(L, t)
+    fig, ax = plt.subplots(2, 2, figsize=(9, 6.2))
+    panels = (("energy", "e = E/N", fin.energy), ("specific_heat", "c = beta^2 Var(E)/N", fin.specific_heat),
+              ("abs_magnetization", "<|m|>", None), ("susceptibility", "chi = N (<m^2> - <|m|>^2)/T", None))
+    style = {"real": dict(fmt="o", color="k", mfc="none", label="Monte Carlo (held-out set)"),
+             "reference": dict(fmt="s", color="k", mfc="none", label="Monte Carlo at held-out T"),
+             "fake": dict(fmt="o", color="tab:red", ms=3, label="GAN, trained T"),
+             "fake_heldout": dict(fmt="s", color="tab:blue", ms=3, label="GAN, held-out T (interpolation)")}
+    values = {name: _per_temperature(s) for name, s in sets.items()}
+    for a, (key, label, curve) in zip(ax.ravel(), panels):
+        if curve is not None:
+            a.plot(t, curve, color="0.5", lw=1, label=f"exact, L = {L}")
+        for name, (temps, obs) in values.items():
+            v, e = obs[key]
+            a.errorbar(temps, v, yerr=e, ms=style[name].get("ms", 5), lw=0.8,
+                       **{k: w for k, w in style[name].items() if k != "ms"})
+        a.set_xlabel("T")
+        a.set_ylabel(label)
+        a.axvline(exact.TC, color="0.85", lw=0.8, zorder=0)
+    ax[0, 0].legend(fontsize=7)
+    fig.suptitle(f"Lattice GAN vs Monte Carlo, L = {L} (grey vertical line: Tc)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, "ising_gan_observables.png")
+
+
+def gan_samples_figure(work: Path, temps=(1.5, 2.3, 3.5), per=3) -> Path:
+    """Rows: temperatures; columns: real configurations, then generated ones."""
+    from scigen.io import read_sample_set
+
+    real, fake = read_sample_set(work / "real.h5"), read_sample_set(work / "fake.h5")
+    fig, axes = plt.subplots(len(temps), 2 * per, figsize=(1.3 * 2 * per, 1.4 * len(temps)))
+    for i, T in enumerate(temps):
+        for j, (data, tag) in enumerate(((real, "real"), (fake, "GAN"))):
+            idx = np.nonzero(np.isclose(data.condition[:, 0], T))[0][:per]
+            for k, n in enumerate(idx):
+                a = axes[i, j * per + k]
+                a.imshow(data.samples[n], cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
+                a.set_xticks([])
+                a.set_yticks([])
+                if k == 0:
+                    a.set_title(f"{tag}, T = {T}", fontsize=8, loc="left")
+    fig.tight_layout(pad=0.3)
+    return _save(fig, "ising_gan_samples.png")
+
+
 def main() -> None:
-    temps = np.round(np.linspace(1.5, 3.5, 21), 10)
-    sets = {L: simulate(L, temps, 1000, seed=L) for L in (16, 32)}
-    for p in (observables_figure(sets), autocorrelation_figure(sets)):
+    import sys
+
+    written = []
+    if "--gan-only" not in sys.argv:
+        temps = np.round(np.linspace(1.5, 3.5, 21), 10)
+        sets = {L: simulate(L, temps, 1000, seed=L) for L in (16, 32)}
+        written += [observables_figure(sets), autocorrelation_figure(sets)]
+    work = Path(__file__).resolve().parent.parent / "runs" / "bench_ising" / "full"
+    if (work / "fake.h5").is_file():
+        written += [gan_observables_figure(work), gan_samples_figure(work)]
+    else:
+        print(f"no GAN benchmark files in {work}: run 'python -m benchmarks ising' for the GAN figures")
+    for p in written:
         print(f"wrote {p} ({p.stat().st_size // 1024} KB)")
 
 

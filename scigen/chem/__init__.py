@@ -1,4 +1,5 @@
-"""Chemistry: SMILES tokenizer and vocabulary, RDKit filters, MOSES data, MOSES/GuacaMol-grade metrics.
+"""Chemistry: SMILES generators (character LSTM, prototype VAE), tokenizer, RDKit filters, MOSES data
+and metrics.
 
 Modules (import what you need; RDKit loads with the modules that use it, not with this package):
 
@@ -12,6 +13,12 @@ Modules (import what you need; RDKit loads with the modules that use it, not wit
   property Wasserstein distances, FCD; :func:`moses_metrics` computes them all.
 - :mod:`scigen.chem.fcd`: Frechet ChemNet Distance with ``fcd_torch``'s ChemNet (optional package).
 - :mod:`scigen.chem.stats`: the same registered as ``scigen.validate`` statistics (domain "chem").
+- :mod:`scigen.chem.models`: :class:`CharLSTM` ("chem.char_lstm") and :class:`PrototypeVAE`
+  ("chem.prototype_vae"), trained through ``scigen.engine``.
+- :mod:`scigen.chem.pipeline`: train / fine-tune / sample / generate wiring used by the CLI.
+- :mod:`scigen.chem.prototypes`: variation metrics, diversity sweeps, VAE reconstruction and the
+  retrospective approved-drug test.
+- :mod:`scigen.chem.demo`: the chemistry section of ``scigen demo``.
 """
 
 _EXPORTS = {
@@ -22,6 +29,7 @@ _EXPORTS = {
     "read_smiles": "scigen.chem.files", "write_smiles": "scigen.chem.files", "write_sdf": "scigen.chem.files",
     "read_sdf": "scigen.chem.files", "load_moses": "scigen.chem.data", "load_approved_drugs": "scigen.chem.data",
     "load_prototypes": "scigen.chem.data", "moses_metrics": "scigen.chem.metrics",
+    "CharLSTM": "scigen.chem.models", "PrototypeVAE": "scigen.chem.models",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,10 +7,18 @@
     scigen chem data    --name moses-train --out train.smi [--n 10000]
     scigen chem convert --smiles in.smi --out out.sdf [--coords 3d]
     scigen chem vocab   --smiles train.smi --out vocab.json
+    scigen chem train-lstm --smiles train.smi --out runs/lstm [--steps 5000 --batch-size 128 ...]
+    scigen chem fine-tune  --model runs/lstm --smiles actives.smi --out runs/lstm-ft [--epochs 12]
+    scigen chem sample     --model runs/lstm --n 10000 --out sampled.smi [--sdf sampled.sdf] [--temperature 1]
+    scigen chem train-vae  --smiles train.smi --out runs/vae
+    scigen chem generate   --model runs/vae --prototype "CC(=O)Oc1ccccc1C(=O)O" --n 1000 --diversity 0.5
+                           --out variations.smi
 
 Inputs: .smi / .csv / .tsv (optionally .gz; a 'smiles' column or --column) or .sdf. Outputs by
-extension: .smi, .csv, .tsv (optionally .gz) or .sdf; every file is written atomically.
-(Training and generation verbs come with the models.)
+extension: .smi, .csv, .tsv (optionally .gz) or .sdf; every file is written atomically. Train
+verbs take the engine's options (--steps, --batch-size, --seed, --device, --threads, --resume ...).
+Generated molecules are filtered (--filter valid|moses|none); the drop counts by reason are printed
+and written beside the output (<name>.filter.json).
 """
 
 from __future__ import annotations
@@ -241,3 +249,6 @@ def register(subparsers) -> None:
     p.add_argument("--min-count", type=int, default=1, help="drop tokens seen fewer times (needs --unk)")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=_vocab)
+    from scigen.chem.cli_models import register_models
+
+    register_models(verbs, inputs)
