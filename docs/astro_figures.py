@@ -49,17 +49,23 @@ def save(fig, name: str, dpi: int = 90) -> None:
 def maps_grid() -> None:
     gauss = MapSimulator(64, 3.5).sample(4, seed=0)
     logn = MapSimulator(64, 3.5, lognormal=True).sample(4, seed=0)
-    fig, axes = plt.subplots(2, 4, figsize=(8, 4.3))
     lim = np.percentile(np.abs(np.concatenate([gauss, logn])), 99.5)
-    for row, (maps, name) in enumerate(((gauss, "Gaussian"), (logn, "log-normal"))):
+    two_row_grid(((gauss, "Gaussian"), (logn, "log-normal")), lim, (8, 4.3),
+                 "simulated maps: 64 x 64 px, 3.5 deg, linear LCDM P(l) (same seed in each column)", "astro_maps.png")
+
+
+def two_row_grid(rows, lim: float, figsize, title: str, name: str) -> None:
+    """Two rows of maps ((maps, row label), ...) on one symmetric colour scale [-lim, lim], saved as ``name``."""
+    fig, axes = plt.subplots(2, len(rows[0][0]), figsize=figsize)
+    for row, (maps, label) in enumerate(rows):
         for ax, m in zip(axes[row], maps):
             im = ax.imshow(m, cmap="inferno", vmin=-lim, vmax=lim)
             ax.set_xticks([])
             ax.set_yticks([])
-        axes[row, 0].set_ylabel(name)
+        axes[row, 0].set_ylabel(label)
     fig.colorbar(im, ax=axes, shrink=0.8, label="convergence")
-    fig.suptitle("simulated maps: 64 x 64 px, 3.5 deg, linear LCDM P(l) (same seed in each column)")
-    save(fig, "astro_maps.png")
+    fig.suptitle(title)
+    save(fig, name)
 
 
 def spectrum_figure() -> None:
@@ -174,17 +180,9 @@ def generated_maps_grid(run: Path = BENCH) -> None:
 
     real = read_sample_set(run / "maps_test.h5", 6).samples
     fake = read_sample_set(run / "maps_fake.h5", 6).samples
-    fig, axes = plt.subplots(2, 6, figsize=(10, 3.9))
-    lim = np.percentile(np.abs(real), 99.5)
-    for row, (maps, name) in enumerate(((real, "simulated"), (fake, "cosmoGAN"))):
-        for ax, m in zip(axes[row], maps):
-            im = ax.imshow(m, cmap="inferno", vmin=-lim, vmax=lim)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[row, 0].set_ylabel(name)
-    fig.colorbar(im, ax=axes, shrink=0.8, label="convergence")
-    fig.suptitle("log-normal maps, 64 x 64 px over 3.5 deg: simulated (top) and generated (bottom)")
-    save(fig, "astro_cosmogan_maps.png")
+    two_row_grid(((real, "simulated"), (fake, "cosmoGAN")), np.percentile(np.abs(real), 99.5), (10, 3.9),
+                 "log-normal maps, 64 x 64 px over 3.5 deg: simulated (top) and generated (bottom)",
+                 "astro_cosmogan_maps.png")
 
 
 def galaxy_model_figures(run: Path = BENCH) -> None:

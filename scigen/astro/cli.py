@@ -194,6 +194,20 @@ def _generate_galaxies(args) -> int:
     return 0
 
 
+def _add_image_model_arguments(p, *, images_help: str, latent_dim: int, latent_help: str, holdout: float,
+                               holdout_help: str, lr: str, eval_help: str) -> None:
+    """The data and model options shared by the image models' training verbs (train-vae, train-acgan)."""
+    p.add_argument("--images", required=True, help=images_help)
+    p.add_argument("--out", required=True, help="run directory")
+    p.add_argument("--size", type=int, help="resize images to this many pixels (default: keep the data's size)")
+    p.add_argument("--mode", default="rgb", choices=["rgb", "grey"], help="colour (default) or grey")
+    p.add_argument("--latent-dim", type=int, default=latent_dim, help=f"{latent_help} (default {latent_dim})")
+    p.add_argument("--width", type=int, default=32, help="channels of the finest stage (default 32)")
+    p.add_argument("--holdout", type=float, default=holdout, help=f"{holdout_help} (default {holdout:g})")
+    p.add_argument("--lr", type=float, default=float(lr), help=f"Adam learning rate ({lr})")
+    p.add_argument("--eval-every", type=int, help=eval_help)
+
+
 def register(subparsers) -> None:
     from scigen.cli import add_group
 
@@ -291,17 +305,12 @@ def register(subparsers) -> None:
     p = verbs.add_parser("train-vae", help="train the galaxy VAE on images (folder, .h5 or 'hubble')",
                          description="Train a convolutional VAE on galaxy images; a held-out part measures the "
                          "reconstruction error.")
-    p.add_argument("--images", required=True, help="folder of images (class subfolders allowed), .h5 set, or "
-                   "'hubble' (the shipped Hubble deep field patches)")
-    p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--size", type=int, help="resize images to this many pixels (default: keep the data's size)")
-    p.add_argument("--mode", default="rgb", choices=["rgb", "grey"], help="colour (default) or grey")
-    p.add_argument("--latent-dim", type=int, default=32, help="latent dimension (default 32)")
-    p.add_argument("--width", type=int, default=32, help="channels of the finest stage (default 32)")
+    _add_image_model_arguments(
+        p, images_help="folder of images (class subfolders allowed), .h5 set, or 'hubble' (the shipped Hubble "
+        "deep field patches)", latent_dim=32, latent_help="latent dimension", holdout=0.1,
+        holdout_help="fraction of images held out", lr="1e-3",
+        eval_help="steps between held-out reconstruction errors in metrics.jsonl")
     p.add_argument("--kl-warmup", type=int, default=500, help="steps over which the KL weight rises to 1")
-    p.add_argument("--holdout", type=float, default=0.1, help="fraction of images held out (default 0.1)")
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (1e-3)")
-    p.add_argument("--eval-every", type=int, help="steps between held-out reconstruction errors in metrics.jsonl")
     add_training_arguments(p, steps=3000)
     p.set_defaults(func=_train_vae)
 
@@ -322,15 +331,10 @@ def register(subparsers) -> None:
     p = verbs.add_parser("train-acgan", help="train the class-conditional galaxy AC-GAN on labelled images",
                          description="Train an AC-GAN (Odena et al.) on images in class subfolders; reports the "
                          "discriminator's classifier accuracy on held-out real images.")
-    p.add_argument("--images", required=True, help="folder with one subfolder per class, or a labelled .h5 set")
-    p.add_argument("--out", required=True, help="run directory")
-    p.add_argument("--size", type=int, help="resize images to this many pixels (default: keep the data's size)")
-    p.add_argument("--mode", default="rgb", choices=["rgb", "grey"], help="colour (default) or grey")
-    p.add_argument("--latent-dim", type=int, default=64, help="noise dimension (default 64)")
-    p.add_argument("--width", type=int, default=32, help="channels of the finest stage (default 32)")
-    p.add_argument("--holdout", type=float, default=0.2, help="fraction held out for the accuracy (default 0.2)")
-    p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")
-    p.add_argument("--eval-every", type=int, help="steps between held-out classifier accuracies in metrics.jsonl")
+    _add_image_model_arguments(
+        p, images_help="folder with one subfolder per class, or a labelled .h5 set", latent_dim=64,
+        latent_help="noise dimension", holdout=0.2, holdout_help="fraction held out for the accuracy", lr="2e-4",
+        eval_help="steps between held-out classifier accuracies in metrics.jsonl")
     add_training_arguments(p, steps=3000)
     p.set_defaults(func=_train_acgan)
 

@@ -1,15 +1,14 @@
 """Sample sets on disk: HDF5 for every domain (FITS, SMILES and tables live in their domains).
 
-See :mod:`scigen.io.samples` for the file layout.
+See :mod:`scigen.io.samples` for the file layout and :mod:`scigen.io.attrs` for its attributes.
 """
 
 from scigen.io.atomic import atomic_directory, atomic_path, write_bytes_atomic, write_text_atomic
+from scigen.io.attrs import SCHEMA, provenance_attrs
 from scigen.io.samples import (
-    SCHEMA,
     SampleSet,
     SampleSetFile,
     SampleSetWriter,
-    provenance_attrs,
     read_attrs,
     read_sample_set,
     write_sample_set,

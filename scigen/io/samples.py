@@ -16,8 +16,6 @@ keeps per-sample random reads fast.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -29,9 +27,8 @@ import numpy as np
 
 from scigen.errors import SampleSetError, require_file
 from scigen.io.atomic import atomic_path
+from scigen.io.attrs import decode_attrs, encode_attrs, provenance_attrs
 
-SCHEMA = "scigen.sampleset/1"
-_JSON_ATTRS = "scigen_json_attrs"  # names of attributes stored as JSON strings
 _CHUNK_BYTES = 32 * 1024
 
 
@@ -94,61 +91,6 @@ def _check_aligned(samples, condition, labels, *, where: str) -> None:
 def _chunk_rows(sample_shape: tuple[int, ...], itemsize: int) -> int:
     per_sample = max(1, int(np.prod(sample_shape, dtype=np.int64)) * itemsize)
     return int(np.clip(_CHUNK_BYTES // per_sample, 1, 4096))
-
-
-def encode_attrs(h5obj, attrs: dict[str, Any]) -> None:
-    json_names = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        if isinstance(value, (dict, list, tuple)):
-            h5obj.attrs[key] = json.dumps(value, default=_json_default)
-            json_names.append(key)
-        elif isinstance(value, Path):
-            h5obj.attrs[key] = str(value)
-        else:
-            h5obj.attrs[key] = value
-    if json_names:
-        h5obj.attrs[_JSON_ATTRS] = json.dumps(json_names)
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"attribute value of type {type(obj).__name__} is not JSON serialisable")
-
-
-def decode_attrs(h5obj) -> dict[str, Any]:
-    raw = dict(h5obj.attrs)
-    json_names = json.loads(raw.pop(_JSON_ATTRS, "[]"))
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8")
-        if key in json_names:
-            value = json.loads(value)
-        elif isinstance(value, np.generic):
-            value = value.item()
-        out[key] = value
-    return out
-
-
-def provenance_attrs(domain: str | None, *, seed: int | None = None, producer: dict | None = None) -> dict:
-    """The standard attributes of a new sample set: schema, domain, seed, producer, version, time."""
-    from scigen import __version__
-
-    return {
-        "schema": SCHEMA,
-        "domain": domain,
-        "seed": seed,
-        "producer": producer,
-        "scigen_version": __version__,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
 
 
 class SampleSetWriter:

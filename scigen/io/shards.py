@@ -10,7 +10,8 @@ import numpy as np
 
 from scigen.errors import SampleSetError
 from scigen.io.atomic import atomic_path
-from scigen.io.samples import SampleSetFile, encode_attrs
+from scigen.io.attrs import encode_attrs
+from scigen.io.samples import SampleSetFile
 
 
 def join_shards(shards: list[str | os.PathLike], path: str | os.PathLike) -> Path:

@@ -25,8 +25,9 @@ import numpy as np
 
 from scigen.errors import InputError, ScigenError
 from scigen.validate.data import (MIN_GROUP, Dataset, sort_key, as_dataset, check_compatible, check_domains,
-                                  describe, group_label, n_samples, take)
+                                  describe, group_label)
 from scigen.validate.distances import default_distance, scaling_of, size_correction
+from scigen.validate.noise_floor import part_evaluator, real_splits
 from scigen.validate.report import CheckResult, Report, StatResult
 from scigen.validate.statistic import Statistic, StatValue, as_statistic, statistics_for
 
@@ -240,28 +241,6 @@ def _evaluate_group(stat, key, real, fake, train, rg, fg, rng, method, n_splits,
                      rng, method, n_splits, factor, raise_errors, base=base)
 
 
-def _splits(n_real: int, n_fake: int, method: str, n_splits: int, rng, strata=None):
-    """Index pairs (a, b) into the real group: disjoint halves (stratified) or bootstrap resamples."""
-    out = []
-    for _ in range(n_splits):
-        if method == "bootstrap":
-            out.append((rng.integers(0, n_real, n_real), rng.integers(0, n_real, n_fake)))
-            continue
-        if strata:
-            a, b = [], []
-            for idx in strata.values():
-                p = rng.permutation(idx)
-                h = len(p) // 2
-                a.append(p[:h])
-                b.append(p[h:])
-            out.append((np.sort(np.concatenate(a)), np.sort(np.concatenate(b))))
-        else:
-            p = rng.permutation(n_real)
-            h = n_real // 2
-            out.append((np.sort(p[:h]), np.sort(p[h:])))
-    return out
-
-
 def _call_prepare(stat: Statistic, samples, condition, train, attrs) -> dict:
     """Call ``stat.prepare`` with the optional keywords it accepts: ``train`` (training samples or
     None) and ``attrs`` (the real set's attributes: field of view, pixel transform, ...)."""
@@ -300,10 +279,10 @@ def _evaluate(stat, key, real: Dataset, fake: Dataset, train, condition, rng, me
         dist = stat.distance or default_distance(base["kind"], ref)
         scaling = scaling_of(dist)
         d = float(dist(ref, fk))
-        part = _part_evaluator(stat, ref, real.samples, cond_r, whole, params)
+        part = part_evaluator(stat, ref, real.samples, cond_r, whole, params)
         floors, diffs = [], []
         stratify = strata if whole and strata and len(strata) > 1 else None
-        for ia, ib in _splits(n_r, n_f, method, n_splits, rng, stratify):
+        for ia, ib in real_splits(n_r, n_f, method, n_splits, rng, stratify):
             a, b = part(ia), part(ib)
             na, nb = (a.n, b.n) if method == "halves" else (ref.n, fk.n)
             floors.append(float(dist(a, b)) * size_correction(scaling, ref.n, fk.n, na, nb))
@@ -335,27 +314,6 @@ def _evaluate(stat, key, real: Dataset, fake: Dataset, train, condition, rng, me
         distance_name=getattr(dist, "name", None) or getattr(dist, "__name__", "distance"),
         noise_scaling=scaling, noise_floor=floor, noise_floor_se=floor_se, noise_floor_splits=floors.tolist(),
         ratio=ratio, tests=tests, distribution=distribution, extra=extra)
-
-
-def _part_evaluator(stat: Statistic, ref: StatValue, samples, cond, whole: bool, params: dict):
-    """``index -> StatValue`` on a part of the real group. When the statistic is the mean of its
-    per-sample values (one row per sample, default distance), a part's value is the mean of those
-    rows, so the statistic is not recomputed; otherwise it is evaluated on the part."""
-    ps = ref.per_sample
-    n = n_samples(samples)
-    if (stat.distance is None and ps is not None and ps.shape[0] == n and ref.n == n
-            and ps[0].size == np.size(ref.value)):
-        mean = ps.mean(axis=0).reshape(np.shape(ref.value))
-        scale = max(float(np.max(np.abs(ref.value))), 1e-300)
-        if np.allclose(mean, ref.value, rtol=1e-9, atol=1e-12 * scale):
-            return lambda idx: StatValue(value=ps[idx].mean(axis=0).reshape(np.shape(ref.value)), x=ref.x,
-                                         per_sample=ps[idx], n=len(idx))
-
-    def evaluate(idx):
-        c = cond[idx] if whole and cond is not None else cond
-        return stat.evaluate(take(samples, idx), c, **params)
-
-    return evaluate
 
 
 def _verdict(d: float, floor: float, factor: float, tolerance: float | None):
