@@ -10,7 +10,9 @@
 Rooms: :mod:`~scigen.ehr.data` (files; :mod:`~scigen.ehr.schema` and :mod:`~scigen.ehr.encoding`
 behind it), :mod:`~scigen.ehr.datasets` (shipped tables), :mod:`~scigen.ehr.missing` (masks),
 :mod:`~scigen.ehr.metrics` and :mod:`~scigen.ehr.synthetic` (scores), :mod:`~scigen.ehr.stats`
-(statistics registered with scigen.validate), :mod:`~scigen.ehr.baselines` (scikit-learn baselines).
+(statistics registered with scigen.validate), :mod:`~scigen.ehr.baselines` (scikit-learn baselines),
+:mod:`~scigen.ehr.imputer` (``DenoisingImputer``) and :mod:`~scigen.ehr.classifier` (``ACGANClassifier``)
+on the networks of :mod:`~scigen.ehr.models`, :mod:`~scigen.ehr.pipeline` (the demo path).
 Names load lazily, so ``import scigen.ehr`` stays cheap.
 """
 
@@ -44,6 +46,8 @@ _LAZY = {
     "BaselineImputer": "scigen.ehr.baselines",
     "make_classifier": "scigen.ehr.baselines",
     "make_imputer": "scigen.ehr.baselines",
+    "DenoisingImputer": "scigen.ehr.imputer",
+    "ACGANClassifier": "scigen.ehr.classifier",
 }
 
 __all__ = sorted(_LAZY)

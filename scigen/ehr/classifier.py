@@ -180,10 +180,12 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """(N, K) class probabilities from the discriminator's class head (columns: ``classes_``)."""
+        self._check_fitted()
         return self.model_.predict_proba(self._encode(X)).cpu().numpy().astype(np.float64)
 
     def predict(self, X) -> np.ndarray:
         """(N,) the most probable class of each record (values of the label column)."""
+        self._check_fitted()
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def score(self, X, y=None, sample_weight=None) -> float:
@@ -215,6 +217,9 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
 
         Returns a DataFrame with the feature columns and the label column in the table's order, dtypes
         and categories (numeric values rounded to the decimals the data carried, clipped to its range).
+        A table with an id column gets one too, with ids that name no patient: -1, -2, ... for integer
+        ids, "synthetic-1", ... for text ids (so the output has the real table's columns and
+        ``scigen validate --real records.csv --fake synthetic.csv`` pairs them).
         """
         import torch
 
@@ -224,7 +229,11 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
         g = generator_for(seed, 0)
         codes = None if label is None else torch.full((n,), self.label_code(label), dtype=torch.long)
         values, codes = self.model_.sample_labeled(n, codes, g)
-        return self.encoder_.inverse_transform(values.cpu().numpy(), label_codes=codes.numpy())
+        ids = None
+        if self.schema_.id is not None:
+            integer = pd.api.types.is_integer_dtype(pd.api.types.pandas_dtype(self.schema_[self.schema_.id].dtype))
+            ids = -np.arange(1, n + 1) if integer else np.array([f"synthetic-{i}" for i in range(1, n + 1)], dtype=object)
+        return self.encoder_.inverse_transform(values.cpu().numpy(), label_codes=codes.numpy(), ids=ids)
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path) -> Path:

@@ -7,6 +7,8 @@
         --out masked.csv --removed removed.csv
     scigen ehr score-imputation --true records.csv --imputed imputed.csv --removed removed.csv
 
+The model verbs (impute, train-classifier, predict, synthesize) live in :mod:`scigen.ehr.cli_models`.
+
 Every verb that reads a table takes either ``--data FILE`` (CSV/TSV/Parquet) or ``--table NAME``
 (a shipped table), and optionally ``--schema schema.json`` (else the schema is inferred, with
 ``--label``, ``--id`` and ``--types col=kind,...``).
@@ -142,7 +144,10 @@ def _score_imputation(args) -> int:
 def register(subparsers) -> None:
     from scigen.cli import add_group
 
-    verbs = add_group(subparsers, "ehr", "health records: typed tables, missingness masks, imputation scores")
+    from scigen.ehr.cli_models import register_models
+
+    verbs = add_group(subparsers, "ehr", "health records: typed tables, masks, imputation, disease prediction, "
+                      "synthetic records")
 
     p = verbs.add_parser("datasets", help="list the shipped clinical tables, or export one")
     p.add_argument("--export", metavar="NAME", help="table to write out")
@@ -178,3 +183,5 @@ def register(subparsers) -> None:
     p.add_argument("--types", help="kind overrides: col=kind,...")
     p.add_argument("--out", help="write the scores as JSON here")
     p.set_defaults(func=_score_imputation)
+
+    register_models(verbs)

@@ -34,94 +34,13 @@ model *and* the way back to the table's own units and categories.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from scigen.ehr.encoding import TableEncoder
+from scigen.ehr.layout import TableLayout, encoder_state, to_tensors
 from scigen.engine.model import Model, register_model
 from scigen.nn.mlp import MLP
-
-
-class TableLayout:
-    """Where each feature sits in the encoded vector, as tensors (built from an encoder's JSON state).
-
-    Attributes:
-        encoder: the :class:`TableEncoder` (numeric "standard", categorical "onehot").
-        d: encoded width D; f: number of feature columns F.
-        col_of: (D,) long, the feature index of each encoded column.
-        numeric: (Nn,) long encoded indices of numeric columns; lo, hi: their observed range (z units).
-        binary: (Nb,) long encoded indices of binary columns.
-        blocks: [(start, stop)] encoded spans of categorical columns (one-hot).
-    """
-
-    def __init__(self, encoder_state: dict) -> None:
-        enc = TableEncoder.from_dict(encoder_state)
-        if enc.numeric != "standard" or enc.categorical != "onehot":
-            raise ValueError("ehr models need a TableEncoder with numeric='standard' and categorical='onehot'")
-        self.encoder = enc
-        self.d, self.f = enc.n_encoded, len(enc.spans_)
-        col_of, numeric, binary, blocks, lo, hi = [], [], [], [], [], []
-        for j, spec in enumerate(enc.schema.features):
-            sl = enc.spans_[spec.name]
-            col_of += [j] * (sl.stop - sl.start)
-            if spec.kind == "numeric":
-                numeric.append(sl.start)
-                off, scale = enc.params_[spec.name]
-                a, b = enc.bounds_[spec.name]
-                lo.append((a - off) / scale)
-                hi.append((b - off) / scale)
-            elif spec.kind == "binary":
-                binary.append(sl.start)
-            else:
-                blocks.append((sl.start, sl.stop))
-        self.col_of = torch.tensor(col_of, dtype=torch.long)
-        self.numeric = torch.tensor(numeric, dtype=torch.long)
-        self.binary = torch.tensor(binary, dtype=torch.long)
-        self.blocks = blocks
-        self.lo = torch.tensor(lo, dtype=torch.float32)
-        self.hi = torch.tensor(hi, dtype=torch.float32)
-        self.feature_kind = [s.kind for s in enc.schema.features]
-
-    def expand(self, feature_mask: torch.Tensor) -> torch.Tensor:
-        """(B, F) per-feature mask -> (B, D) per-encoded-column mask."""
-        return feature_mask[:, self.col_of.to(feature_mask.device)]
-
-    def feature_losses(self, pred: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """(B, F) loss of predictions (means / logits, (B, D)) against encoded targets x (B, D).
-
-        Numeric: squared error in z units; binary: BCE with logits; categorical: cross-entropy.
-        Entries whose target is missing get arbitrary finite values: weight them by a mask.
-        """
-        out = pred.new_zeros(pred.shape[0], self.f)
-        dev = pred.device
-        if self.numeric.numel():
-            i = self.numeric.to(dev)
-            out[:, self.col_of[self.numeric].to(dev)] = (pred[:, i] - x[:, i]) ** 2
-        if self.binary.numel():
-            i = self.binary.to(dev)
-            out[:, self.col_of[self.binary].to(dev)] = F.binary_cross_entropy_with_logits(
-                pred[:, i], x[:, i].clamp(0, 1), reduction="none")
-        for a, b in self.blocks:
-            ce = -(F.log_softmax(pred[:, a:b], dim=1) * x[:, a:b]).sum(dim=1)
-            out[:, int(self.col_of[a])] = ce
-        return out
-
-    def point_values(self, pred: torch.Tensor) -> torch.Tensor:
-        """Encoded values from predictions: numeric means clipped to the observed range, binary
-        probabilities, categorical one-hot of the most probable level."""
-        v = pred.clone()
-        dev = pred.device
-        if self.numeric.numel():
-            i = self.numeric.to(dev)
-            v[:, i] = torch.maximum(torch.minimum(pred[:, i], self.hi.to(dev)), self.lo.to(dev))
-        if self.binary.numel():
-            i = self.binary.to(dev)
-            v[:, i] = torch.sigmoid(pred[:, i])
-        for a, b in self.blocks:
-            v[:, a:b] = F.one_hot(pred[:, a:b].argmax(dim=1), b - a).to(v.dtype)
-        return v
 
 
 class ImputerNetwork(nn.Module):
@@ -308,7 +227,7 @@ class ACGAN(Model):
         class_prior: (K,) training class frequencies.
         latent_dim, hidden, layers: generator noise size, MLP widths and depth (both networks).
         dropout: discriminator dropout (the class head is a classifier on a few hundred records).
-        lr, betas: Adam settings of both networks.
+        lr, beta1, beta2: Adam settings of both networks.
         class_weight: weight of the auxiliary class losses; fake_class_weight: extra factor for the
             class loss of generated records in the discriminator step.
         tau: temperature of the relaxed categorical outputs while training.
@@ -316,7 +235,7 @@ class ACGAN(Model):
     """
 
     def __init__(self, encoder: dict, class_prior: list[float], latent_dim: int = 32, hidden: int = 256,
-                 layers: int = 2, dropout: float = 0.3, lr: float = 2e-4, betas: tuple | list = (0.5, 0.999),
+                 layers: int = 2, dropout: float = 0.3, lr: float = 2e-4, beta1: float = 0.5, beta2: float = 0.999,
                  class_weight: float = 1.0, fake_class_weight: float = 0.5, tau: float = 0.5, r1: float = 1.0) -> None:
         super().__init__()
         self.layout = TableLayout(encoder)
@@ -324,7 +243,7 @@ class ACGAN(Model):
         if self.n_classes < 2:
             raise ValueError("ACGAN needs at least two classes")
         self.register_buffer("prior", torch.tensor(class_prior, dtype=torch.float32) / float(sum(class_prior)))
-        self.latent_dim, self.lr, self.betas = latent_dim, lr, tuple(betas)
+        self.latent_dim, self.lr, self.betas = latent_dim, lr, (beta1, beta2)
         self.class_weight, self.fake_class_weight, self.tau, self.r1 = class_weight, fake_class_weight, tau, r1
         self.generator = Generator(latent_dim, self.n_classes, self.layout.d, hidden, layers)
         self.discriminator = Discriminator(self.layout.d, self.n_classes, hidden, layers, dropout)
@@ -411,18 +330,6 @@ class ACGAN(Model):
     def sample(self, n, *, condition=None, generator=None):
         labels = None if condition is None else torch.as_tensor(condition).reshape(-1).long()
         return self.sample_labeled(n, labels, generator)[0]
-
-
-def encoder_state(df, schema) -> dict:
-    """The JSON state of the encoder both models use, fitted on ``df`` (numeric z-scores, one-hot)."""
-    return TableEncoder(schema, numeric="standard", categorical="onehot").fit(df).to_dict()
-
-
-def to_tensors(encoded) -> tuple[torch.Tensor, torch.Tensor]:
-    """(values (N, D) float32 with 0 where missing, observed (N, F) bool) from an EncodedTable."""
-    values = torch.from_numpy(np.where(encoded.mask, encoded.values, 0.0).astype(np.float32))
-    observed = torch.from_numpy(encoded.column_mask())
-    return values, observed
 
 
 __all__ = ["ACGAN", "DenoisingAutoencoder", "Discriminator", "Generator", "ImputerNetwork", "TableLayout",

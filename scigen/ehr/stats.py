@@ -149,9 +149,9 @@ def table_features(sets, schema=None) -> list[np.ndarray]:
     Numeric columns min-max scaled on the first table, binary 0/1, categorical one-hot; missing
     entries take the first table's column mean (no missing-indicator columns: generated records
     are complete, real ones often are not, and a classifier test should not win on that alone).
-    Label and id columns are left out. Meant for the generic classifier two-sample test and the
-    memorisation check, which need all sets encoded alike; ``register_features`` takes a per-set
-    function, so until it can take one that sees all sets, they featurise tables themselves.
+    Label and id columns (given by the schema, or an id inferred from its name and distinct values)
+    are left out. Registered as the "ehr" domain's joint feature function, so the generic checks of
+    ``scigen validate`` (classifier two-sample test, energy/MMD, memorisation) see tables this way.
     """
     frames = [_table(s) for s in sets]
     schema = schema or schema_of(frames[0])
@@ -163,3 +163,12 @@ def table_features(sets, schema=None) -> list[np.ndarray]:
         v = enc.transform(f).values
         out.append(np.where(np.isnan(v), fill, v))
     return out
+
+
+def _register_features() -> None:
+    from scigen.validate.features import register_features
+
+    register_features("ehr", table_features, joint=True)
+
+
+_register_features()

@@ -7,10 +7,15 @@ descriptors (chem)::
     from scigen.validate.features import register_features
     register_features("chem", fingerprint_matrix)
 
+A function that must see every set to encode them alike (one-hot levels and scales fixed by the
+real set, as for tables) registers with ``joint=True``: it takes the list of sets (real first) and
+returns one (n_i, d) matrix per set.
+
 Without one, :func:`featurize` uses a default per kind of sample: numeric arrays are flattened
 (evenly spaced components kept when there are more than ``max_dims``), strings become character
 counts plus length, tables become their numeric columns (missing entries filled with the first set's
-median, plus a missing-indicator column) and one-hot categories.
+median, plus a missing-indicator column when every set has missing entries there: a complete
+generated table must not be told apart from a real one by its gaps alone) and one-hot categories.
 """
 
 from __future__ import annotations
@@ -27,10 +32,16 @@ _FEATURES: dict[str, Callable] = {}
 MAX_CATEGORIES = 20
 
 
-def register_features(domain: str, fn: Callable) -> Callable:
-    """Make ``fn(samples) -> (N, d)`` the feature function of ``domain``'s generic checks. Returns fn."""
+def register_features(domain: str, fn: Callable, *, joint: bool = False) -> Callable:
+    """Make ``fn`` the feature function of ``domain``'s generic checks. Returns fn.
+
+    ``fn(samples) -> (N, d)`` per set, or with ``joint=True`` ``fn([real, fake, ...]) -> [(n_i, d), ...]``
+    (marked by the attribute ``scigen_joint_features``, which :func:`featurize` honours).
+    """
     if not callable(fn):
         raise InputError(f"register_features('{domain}', ...): the feature function must be callable")
+    if joint:
+        fn.scigen_joint_features = True
     _FEATURES[domain] = fn
     return fn
 
@@ -57,7 +68,8 @@ def featurize(sets: Sequence, *, features: Callable | None = None, max_dims: int
 
     Args:
         sets: sample sets (arrays, string arrays or DataFrames); the first is the reference (real).
-        features: ``samples -> (N, d)`` function applied to each set; None uses the default above.
+        features: ``samples -> (N, d)`` function applied to each set (or, when it carries
+            ``scigen_joint_features``, one call on all sets); None uses the default above.
         max_dims: most components kept by the default features.
         names: for error messages (one per set).
         standardise: shift and scale every feature by the pooled mean and std of all sets; features
@@ -67,9 +79,13 @@ def featurize(sets: Sequence, *, features: Callable | None = None, max_dims: int
     """
     names = list(names or [f"set {i}" for i in range(len(sets))])
     if features is not None:
+        joint = getattr(features, "scigen_joint_features", False)
+        outputs = features(list(sets)) if joint else [features(s) for s in sets]
+        if len(outputs) != len(sets):
+            raise InputError(f"the feature function returned {len(outputs)} matrices for {len(sets)} sets")
         mats = []
-        for s, name in zip(sets, names):
-            f = np.asarray(features(s), dtype=np.float64)
+        for s, out, name in zip(sets, outputs, names):
+            f = np.asarray(out, dtype=np.float64)
             if f.ndim == 1:
                 f = f[:, None]
             if f.ndim != 2 or f.shape[0] != _len(s):
@@ -142,11 +158,11 @@ def _table(sets) -> list[np.ndarray]:
         if pd.api.types.is_bool_dtype(ref[col]) or pd.api.types.is_numeric_dtype(ref[col]):
             cols = [s[col].to_numpy(dtype=np.float64, na_value=np.nan) for s in sets]
             fill = np.nanmedian(cols[0]) if np.isfinite(cols[0]).any() else 0.0
-            any_missing = any(np.isnan(c).any() for c in cols)
+            all_missing = all(np.isnan(c).any() for c in cols)
             for b, c in zip(blocks, cols):
                 miss = np.isnan(c)
                 b.append(np.where(miss, fill, c)[:, None])
-                if any_missing:
+                if all_missing:
                     b.append(miss.astype(np.float64)[:, None])
         else:
             values = [s[col].astype("object").where(s[col].notna(), "<missing>").astype(str) for s in sets]

@@ -110,10 +110,26 @@ def test_features_are_consistent_across_sets_of_every_kind():
     import pandas as pd
 
     a = pd.DataFrame({"x": [1.0, np.nan, 3.0], "c": ["u", "v", "u"]})
-    b = pd.DataFrame({"x": [2.0, 2.0, 5.0], "c": ["w", "u", "u"]})
+    b = pd.DataFrame({"x": [2.0, np.nan, 5.0], "c": ["w", "u", "u"]})
     fa, fb = featurize([a, b], standardise=False)
     assert fa.shape[1] == fb.shape[1] == 5  # x, x missing, one-hot u, v, w
     assert fa[1, 0] == 2.0 and fa[1, 1] == 1.0  # median-filled with a missing indicator
+    complete = b.fillna(4.0)  # a complete generated table: no indicator, gaps alone must not separate the sets
+    fa, fc = featurize([a, complete], standardise=False)
+    assert fa.shape[1] == fc.shape[1] == 4 and fa[1, 0] == 2.0
+
+
+def test_a_joint_feature_function_sees_every_set_at_once():
+    seen = []
+
+    def centred_on_first(sets):
+        seen.append(len(sets))
+        ref = np.asarray(sets[0], dtype=float).mean(axis=0)
+        return [np.asarray(s, dtype=float) - ref for s in sets]
+
+    centred_on_first.scigen_joint_features = True
+    fa, fb = featurize([np.ones((3, 2)), np.full((4, 2), 3.0)], features=centred_on_first, standardise=False)
+    assert seen == [2] and np.all(fa == 0) and np.all(fb == 2)
     s1, s2 = featurize([np.array(["CCO", "CC"], dtype=object), np.array(["N", "CCCN"], dtype=object)],
                        standardise=False)
     assert s1.shape[1] == s2.shape[1] and s2[1, -1] == 4  # last column: length
