@@ -19,7 +19,14 @@ Sections (each a ``run_*`` / ``md_*`` pair in ``SECTIONS``; add one to extend th
   temperature, and validate with ``scigen.validate`` against the held-out set (memorisation check
   against the training set) and, separately, at the held-out temperatures (interpolation). Records
   every statistic's distance / noise floor per T, the sign balance and e, c against the exact
-  finite lattice. Its files stay in ``runs/bench_ising/`` (reports, generated sets, the run).
+  finite lattice; then the same GAN samples after K = 5, 20, 50 exact Metropolis sweeps
+  (``generate(..., refine_sweeps=K)``) beside their control, K sweeps from the simulator's starting
+  states without the GAN (``scigen.ising.data.short_chains``). Its files stay in
+  ``runs/bench_ising/`` (reports, generated sets, the run).
+
+``SCIGEN_ISING_SECTIONS=gan python -m benchmarks ising`` runs only the named sections (comma-separated)
+and carries the others over from ``benchmarks/results/ising.json``, each with the date it was
+measured (``measured``).
 
 Times are CPU seconds of this process (``time.process_time``), which the other jobs on a shared
 machine disturb far less than wall time; wall times are recorded beside them.
@@ -37,6 +44,8 @@ import torch
 from scigen.ising import exact
 from scigen.ising.kernels import MultispinMetropolis, SwendsenWang, metropolis_sweep
 from scigen.ising.timeseries import integrated_time
+
+from benchmarks._ising_gan import md_gan, run_gan
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,214 +244,6 @@ def md_simulate(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-# ---------------------------------------------------------------------------------------------
-# The lattice GAN, trained on CPU and validated
-# ---------------------------------------------------------------------------------------------
-
-GAN_DIR = Path(__file__).resolve().parent.parent / "runs" / "bench_ising"
-GAN_TEMPS = np.linspace(1.5, 3.5, 11).round(10).tolist()
-HELD_OUT_TEMPS = [1.8, 2.2, 2.269, 2.4, 2.8, 3.2]
-GAN_STEPS = 4000
-REFINE_SWEEPS = 10
-KEY_STATS = ("energy", "abs_magnetization", "specific_heat", "susceptibility")
-
-
-def _pass_counts(table: dict, names=KEY_STATS) -> dict:
-    out = {}
-    for name in names:
-        rows = table.get(name, {})
-        out[name] = {"passed": sum(r["verdict"] == "pass" for r in rows.values()), "of": len(rows)}
-    return out
-
-
-def _exact_check(fake, L: int) -> list[dict]:
-    """Generated e and c against the exact finite lattice (Kaufman), z with the fake's own errors."""
-    from scigen.ising.stats import observables
-
-    rows = []
-    temps = sorted(set(fake.condition[:, 0].tolist()))
-    ex = exact.finite_lattice(L, temps)
-    for i, T in enumerate(temps):
-        o = observables(fake.samples[fake.condition[:, 0] == T], T)
-        (e, e_err), (c, c_err) = o["energy"], o["specific_heat"]
-        rows.append({"T": T, "e": e, "e_err": e_err, "e_exact": float(ex.energy[i]),
-                     "c": c, "c_err": c_err, "c_exact": float(ex.specific_heat[i]),
-                     "abs_m": o["abs_magnetization"][0], "chi": o["susceptibility"][0]})
-    return rows
-
-
-def _control(path: Path, L: int, temps, n: int, sweeps: int, seed: int) -> Path:
-    """The refinement's control: ``sweeps`` Metropolis sweeps from the simulator's own starting states
-    (ordered, with a random global sign, below Tc; random above), no GAN."""
-    from scigen.io import write_sample_set
-    from scigen.ising.kernels import metropolis_sweep
-
-    g = torch.Generator().manual_seed(seed)
-    out, cond = [], []
-    for T in temps:
-        if T < exact.TC:
-            s = torch.ones(n, L, L, dtype=torch.int8) * (1 - 2 * torch.randint(0, 2, (n, 1, 1), generator=g)).to(torch.int8)
-        else:
-            s = (1 - 2 * torch.randint(0, 2, (n, L, L), generator=g)).to(torch.int8)
-        for _ in range(sweeps):
-            metropolis_sweep(s, torch.full((n,), 1.0 / T), g)
-        out.append(s.numpy())
-        cond.append(np.full((n, 1), T))
-    return write_sample_set(path, np.concatenate(out), domain="ising", condition=np.concatenate(cond), seed=seed,
-                            attrs={"L": L, "temperatures": list(temps), "condition_names": ["T"]},
-                            producer={"kind": "simulator", "name": "control: Metropolis from standard starts",
-                                      "sweeps": sweeps})
-
-
-def run_gan(quick: bool) -> dict:
-    import shutil
-
-    from scigen.engine import TrainConfig
-    from scigen.io import read_sample_set
-    from scigen.ising import pipeline
-    from scigen.ising.data import simulate_to_file
-
-    torch.set_num_threads(1)
-    L, n = (16, 200) if quick else (32, 2000)
-    temps = [1.5, 2.5, 3.5] if quick else GAN_TEMPS
-    held = [2.0, 3.0] if quick else HELD_OUT_TEMPS
-    steps = 60 if quick else GAN_STEPS
-    work = GAN_DIR / ("quick" if quick else "full")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    t0 = time.perf_counter()
-    simulate_to_file(work / "train.h5", L, temps, n, seed=0)
-    simulate_to_file(work / "real.h5", L, temps, n, seed=1)
-    simulate_to_file(work / "reference.h5", L, held, n, seed=2)
-    sim_wall = time.perf_counter() - t0
-
-    config = TrainConfig(steps=steps, batch_size=64, seed=0, threads=1, log_every=100, device="cpu")
-    c0, w0 = time.process_time(), time.perf_counter()
-    run = pipeline.train(work / "train.h5", work / "run", config)
-    train_cpu, train_wall = time.process_time() - c0, time.perf_counter() - w0
-    meta = json.loads((run / "checkpoints" / "best" / "config.json").read_text())
-    model_config = meta["config"]
-
-    w0 = time.perf_counter()
-    fake = pipeline.generate(run, work / "fake.h5", samples_per_temperature=n, seed=10)
-    fake_held = pipeline.generate(run, work / "fake_heldout.h5", held, samples_per_temperature=n, seed=11)
-    gen_wall = time.perf_counter() - w0
-
-    w0 = time.perf_counter()
-    report = pipeline.validate(work / "real.h5", fake, work / "report", train=work / "train.h5")
-    report_held = pipeline.validate(work / "reference.h5", fake_held, work / "report_heldout", train=work / "train.h5")
-    val_wall = time.perf_counter() - w0
-    # the hybrid: GAN samples + a few exact Metropolis sweeps, and its control (the same sweeps, no GAN)
-    refined = pipeline.generate(run, work / "fake_refined.h5", samples_per_temperature=n, seed=10,
-                                refine_sweeps=REFINE_SWEEPS)
-    control = _control(work / "control.h5", L, temps, n, REFINE_SWEEPS, seed=12)
-    tables = {}
-    for name, path in (("refined", refined), ("control", control)):
-        rep = pipeline.validate(work / "real.h5", path, work / f"report_{name}", statistics=list(KEY_STATS), checks=None)
-        tables[name] = pipeline.ratio_table(rep)
-    trained_table, held_table = pipeline.ratio_table(report), pipeline.ratio_table(report_held)
-    fake_set, held_set = read_sample_set(fake), read_sample_set(fake_held)
-    return {
-        "L": L, "samples_per_temperature": n, "temperatures": temps, "held_out_temperatures": held,
-        "steps": steps, "batch_size": config.batch_size, "threads": 1, "best_step": meta["step"],
-        "model": {k: model_config[k] for k in ("width", "latent_dim", "output", "match", "noise_channels",
-                                               "symmetric", "physics", "batch_stats", "ema", "r1") if k in model_config},
-        "parameters": _count_parameters(run),
-        "simulate_wall_s": sim_wall, "train_wall_s": train_wall, "train_cpu_s": train_cpu,
-        "steps_per_s": steps / train_wall, "generate_wall_s": gen_wall, "validate_wall_s": val_wall,
-        "verdict": report.verdict, "verdict_held_out": report_held.verdict,
-        "trained": trained_table, "held_out": held_table,
-        "pass_counts": _pass_counts(trained_table), "pass_counts_held_out": _pass_counts(held_table),
-        "checks": {c.name: {"verdict": c.verdict, "statistic": c.statistic, "p_value": c.p_value}
-                   for c in report.checks},
-        "sign_balance": pipeline.sign_balance(fake_set), "sign_balance_held_out": pipeline.sign_balance(held_set),
-        "exact": _exact_check(fake_set, L), "exact_held_out": _exact_check(held_set, L),
-        "refine_sweeps": REFINE_SWEEPS, "refined": tables["refined"], "control": tables["control"],
-        "pass_counts_refined": _pass_counts(tables["refined"]), "pass_counts_control": _pass_counts(tables["control"]),
-        "files": str(work),
-    }
-
-
-def _count_parameters(run) -> dict:
-    from scigen.engine import load_model
-
-    model = load_model(run)
-    return {name: sum(p.numel() for p in getattr(model, name).parameters()) for name in ("generator", "discriminator")}
-
-
-def _ratio(row: dict | None) -> str:
-    if not row or row.get("ratio") is None:
-        return "-"
-    mark = "" if row["verdict"] == "pass" else " **x**"
-    return f"{row['ratio']:.2f}{mark}"
-
-
-def md_gan(r: dict) -> str:
-    pc, ph = r["pass_counts"], r["pass_counts_held_out"]
-    names = ["energy", "abs_magnetization", "specific_heat", "susceptibility", "magnetization_squared",
-             "binder_cumulant", "correlation_length", "correlation_function", "energy_histogram",
-             "magnetization_histogram"]
-    short = {"energy": "e", "abs_magnetization": "\\|m\\|", "specific_heat": "c", "susceptibility": "chi",
-             "magnetization_squared": "m^2", "binder_cumulant": "U4", "correlation_length": "xi",
-             "correlation_function": "G(r)", "energy_histogram": "P(e)", "magnetization_histogram": "P(m)"}
-
-    def count(p, name):
-        return f"{p[name]['passed']}/{p[name]['of']}"
-
-    lines = [
-        f"### Lattice GAN: L = {r['L']}, trained on CPU, validated per temperature\n",
-        f"Training set: {len(r['temperatures'])} temperatures in [{min(r['temperatures'])}, {max(r['temperatures'])}], "
-        f"{r['samples_per_temperature']} samples each (simulated, seed 0); validation against a held-out simulated set "
-        f"(seed 1), memorisation checked against the training set. Training: {r['steps']} steps of batch "
-        f"{r['batch_size']}, {r['threads']} thread, **{r['train_wall_s'] / 60:.1f} min wall** "
-        f"({r['train_cpu_s'] / 60:.1f} min CPU, {r['steps_per_s']:.2f} steps/s on the shared machine); best "
-        f"checkpoint (physics monitor on the training data) at step {r['best_step']}. G "
-        f"{r['parameters']['generator']:,} / D {r['parameters']['discriminator']:,} parameters; model {r['model']}.\n",
-        f"Target (issue 4): e and \\|m\\| pass at every trained temperature, c and chi at >= 80% of them. Here, "
-        f"trained temperatures: e {count(pc, 'energy')}, \\|m\\| {count(pc, 'abs_magnetization')}, c "
-        f"{count(pc, 'specific_heat')}, chi {count(pc, 'susceptibility')}; held-out temperatures (interpolation): "
-        f"e {count(ph, 'energy')}, \\|m\\| {count(ph, 'abs_magnetization')}, c {count(ph, 'specific_heat')}, chi "
-        f"{count(ph, 'susceptibility')}. Report verdicts: {r['verdict']} / {r['verdict_held_out']} (a report passes "
-        "only when every statistic at every temperature and every generic check passes).\n",
-        "Distance / noise floor per statistic and temperature (pass: <= 3; **x**: fail); last column: fraction of "
-        "generated samples with m > 0:\n",
-        "| T | " + " | ".join(short[n] for n in names) + " | m > 0 |",
-        "|---|" + "---|" * (len(names) + 1),
-    ]
-    for table, balance, tag in ((r["trained"], r["sign_balance"], ""),
-                                (r["held_out"], r["sign_balance_held_out"], " (held out)")):
-        temps = sorted({t for n in names for t in table.get(n, {})}, key=float)
-        signs = {f"{b['T']:.6g}": b["positive"] for b in balance}
-        for t in temps:
-            cells = [_ratio(table.get(n, {}).get(t)) for n in names]
-            lines.append(f"| {t}{tag} | " + " | ".join(cells) + f" | {signs.get(t, float('nan')):.2f} |")
-    lines += ["", "Generated e and c against the exact finite lattice (Kaufman), errors of the generated set:", "",
-              "| T | e GAN | e exact | c GAN | c exact | \\|m\\| GAN | chi GAN |", "|---|---|---|---|---|---|---|"]
-    for row in sorted(r["exact"] + r["exact_held_out"], key=lambda x: x["T"]):
-        lines.append(f"| {row['T']:.6g} | {row['e']:.4f} +- {row['e_err']:.4f} | {row['e_exact']:.4f} | "
-                     f"{row['c']:.3f} +- {row['c_err']:.3f} | {row['c_exact']:.3f} | {row['abs_m']:.4f} | "
-                     f"{row['chi']:.3f} |")
-    if "refined" in r:
-        lines += ["", f"GAN + {r['refine_sweeps']} Metropolis sweeps at T (`generate(..., refine_sweeps="
-                  f"{r['refine_sweeps']})`) and its control, the same sweeps from ordered (T < Tc) or random starts "
-                  "without the GAN; distance / noise floor at the trained temperatures (GAN alone / GAN + sweeps / "
-                  "control):", "",
-                  "| T | e | \\|m\\| | c | chi |", "|---|---|---|---|---|"]
-        temps = sorted(r["refined"].get("energy", {}), key=float)
-        for t in temps:
-            cells = [" / ".join(_ratio(r[k].get(n, {}).get(t)) for k in ("trained", "refined", "control"))
-                     for n in KEY_STATS]
-            lines.append(f"| {t} | " + " | ".join(cells) + " |")
-        pr, pk = r["pass_counts_refined"], r["pass_counts_control"]
-        lines.append("\nPassing (GAN + sweeps vs control): " + ", ".join(
-            f"{short[n]} {count(pr, n)} vs {count(pk, n)}" for n in KEY_STATS) + ".")
-    checks = ", ".join(f"{k} {v['verdict']}" + (f" ({v['statistic']:.3g})" if v.get("statistic") is not None else "")
-                       for k, v in r["checks"].items())
-    lines += ["", f"Generic checks (trained temperatures): {checks}. Times (wall): simulate {r['simulate_wall_s']:.0f} s, "
-              f"generate {r['generate_wall_s']:.0f} s, validate {r['validate_wall_s']:.0f} s. Files: `{r['files']}`."]
-    return "\n".join(lines) + "\n"
-
-
 SECTIONS = {
     "monte_carlo": (run_monte_carlo, md_monte_carlo),
     "cluster": (run_cluster, md_cluster),
@@ -451,12 +252,35 @@ SECTIONS = {
 }
 
 
+SECTIONS_ENV = "SCIGEN_ISING_SECTIONS"
+RESULTS_JSON = Path(__file__).resolve().parent / "results" / "ising.json"
+
+
 def run(quick: bool = False) -> dict:
+    """Run every section, or only those named in $SCIGEN_ISING_SECTIONS (comma-separated, e.g. ``gan``):
+    the others are then carried over from the stored full results (``benchmarks/results/ising.json``),
+    each keeping the date of the run that measured it (``measured``)."""
+    import datetime as dt
+    import os
+
+    chosen = [k.strip() for k in os.environ.get(SECTIONS_ENV, "").split(",") if k.strip()] or list(SECTIONS)
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        raise SystemExit(f"{SECTIONS_ENV}: unknown section(s) {unknown}; sections: {list(SECTIONS)}")
+    previous = {}
+    if set(chosen) != set(SECTIONS) and not quick and RESULTS_JSON.is_file():
+        previous = json.loads(RESULTS_JSON.read_text())
     out = {}
     for key, (fn, _) in SECTIONS.items():
+        if key not in chosen:
+            if key in previous:
+                out[key] = previous[key]
+                out[key].setdefault("measured", (previous.get("machine") or {}).get("date"))
+            continue
         t0 = time.perf_counter()
         out[key] = fn(quick)
         out[key]["benchmark_wall_s"] = time.perf_counter() - t0
+        out[key]["measured"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return out
 
 
@@ -464,5 +288,6 @@ def markdown(result: dict) -> str:
     parts = ["## Ising\n"]
     for key, (_, md) in SECTIONS.items():
         if key in result:
-            parts.append(md(result[key]))
+            when = result[key].get("measured")
+            parts.append(md(result[key]) + (f"\n_Measured {when}._\n" if when else ""))
     return "\n".join(parts)

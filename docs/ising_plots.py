@@ -4,8 +4,9 @@ Writes docs/img/ising_observables.png (Monte Carlo observables vs T with the exa
 docs/img/ising_autocorrelation.png (configurations and integrated autocorrelation times), about a
 minute on 2 CPU cores, and, from the files the benchmark leaves in runs/bench_ising/full
 (``python -m benchmarks ising``), docs/img/ising_gan_observables.png (real vs generated observables
-vs T with the exact curves, trained and held-out temperatures) and docs/img/ising_gan_samples.png
-(real and generated configurations).
+vs T with the exact curves, trained and held-out temperatures, the GAN alone and with Metropolis
+refinement), docs/img/ising_gan_samples.png (real and generated configurations) and, from
+benchmarks/results/ising.json, docs/img/ising_gan_ratios.png (distance / noise floor vs T).
 """
 
 from __future__ import annotations
@@ -96,11 +97,17 @@ def _per_temperature(data, keys=("energy", "specific_heat", "abs_magnetization",
     return temps, {k: (np.array([o[k][0] for o in obs]), np.array([o[k][1] for o in obs])) for k in keys}
 
 
+REFINED = 20  # the refinement shown beside the GAN alone (one of benchmarks/_ising_gan.py REFINE_SWEEPS)
+
+
 def gan_observables_figure(work: Path) -> Path:
     """Real (held-out Monte Carlo) vs generated e, c, |m|, chi vs T, exact finite-lattice e and c."""
     from scigen.io import read_sample_set
 
-    sets = {name: read_sample_set(work / f"{name}.h5") for name in ("real", "fake", "reference", "fake_heldout")}
+    names = ["real", "reference", "fake", "fake_heldout"]
+    if (work / f"fake_refined{REFINED}.h5").is_file():
+        names.append(f"fake_refined{REFINED}")
+    sets = {name: read_sample_set(work / f"{name}.h5") for name in names}
     L = sets["real"].samples.shape[1]
     t = np.linspace(1.4, 3.6, 300)
     fin = exact.finite_lattice(L, t)
@@ -110,7 +117,9 @@ def gan_observables_figure(work: Path) -> Path:
     style = {"real": dict(fmt="o", color="k", mfc="none", label="Monte Carlo (held-out set)"),
              "reference": dict(fmt="s", color="k", mfc="none", label="Monte Carlo at held-out T"),
              "fake": dict(fmt="o", color="tab:red", ms=3, label="GAN, trained T"),
-             "fake_heldout": dict(fmt="s", color="tab:blue", ms=3, label="GAN, held-out T (interpolation)")}
+             "fake_heldout": dict(fmt="s", color="tab:blue", ms=3, label="GAN, held-out T (interpolation)"),
+             f"fake_refined{REFINED}": dict(fmt="D", color="tab:green", ms=3,
+                                            label=f"GAN + {REFINED} Metropolis sweeps, trained T")}
     values = {name: _per_temperature(s) for name, s in sets.items()}
     for a, (key, label, curve) in zip(ax.ravel(), panels):
         if curve is not None:
@@ -133,7 +142,7 @@ def gan_samples_figure(work: Path, temps=(1.5, 2.3, 3.5), per=3) -> Path:
     from scigen.io import read_sample_set
 
     real, fake = read_sample_set(work / "real.h5"), read_sample_set(work / "fake.h5")
-    fig, axes = plt.subplots(len(temps), 2 * per, figsize=(1.3 * 2 * per, 1.4 * len(temps)))
+    fig, axes = plt.subplots(len(temps), 2 * per, figsize=(1.3 * 2 * per, 1.55 * len(temps)))
     for i, T in enumerate(temps):
         for j, (data, tag) in enumerate(((real, "real"), (fake, "GAN"))):
             idx = np.nonzero(np.isclose(data.condition[:, 0], T))[0][:per]
@@ -144,8 +153,37 @@ def gan_samples_figure(work: Path, temps=(1.5, 2.3, 3.5), per=3) -> Path:
                 a.set_yticks([])
                 if k == 0:
                     a.set_title(f"{tag}, T = {T}", fontsize=8, loc="left")
-    fig.tight_layout(pad=0.3)
+    fig.tight_layout(pad=0.3, h_pad=1.2)
     return _save(fig, "ising_gan_samples.png")
+
+
+def gan_ratio_figure(result: dict) -> Path:
+    """Distance / noise floor of e, |m|, c, chi vs T: GAN alone, GAN + K sweeps, K sweeps without the GAN."""
+    r = result["gan"]
+    keys = (("energy", "e"), ("abs_magnetization", "<|m|>"), ("specific_heat", "c"), ("susceptibility", "chi"))
+    fig, ax = plt.subplots(1, 4, figsize=(12, 3.3), sharey=True)
+    colours = plt.cm.viridis(np.linspace(0.1, 0.8, len(r.get("refine_sweeps", []))))
+
+    def curve(a, table, key, **style):
+        rows = table.get(key, {})
+        t = sorted(rows, key=float)
+        a.plot([float(x) for x in t], [max(rows[x]["ratio"], 1e-2) for x in t], **style)
+
+    for a, (key, label) in zip(ax, keys):
+        curve(a, r["trained"], key, color="tab:red", marker="o", lw=1.5, label="GAN alone")
+        for c, k in zip(colours, r.get("refine_sweeps", [])):
+            curve(a, r["refined"][str(k)], key, color=c, marker="D", ms=3, lw=1, label=f"GAN + {k} sweeps")
+            curve(a, r["control"][str(k)], key, color=c, ls=":", lw=1, label=f"{k} sweeps, no GAN")
+        a.axhline(3, color="k", lw=0.8, ls="--")
+        a.axvline(exact.TC, color="0.85", lw=0.8, zorder=0)
+        a.set_yscale("log")
+        a.set_title(label, fontsize=9)
+        a.set_xlabel("T")
+    ax[0].set_ylabel("distance / noise floor (pass <= 3)")
+    handles, labels = ax[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return _save(fig, "ising_gan_ratios.png")
 
 
 def main() -> None:
@@ -159,6 +197,12 @@ def main() -> None:
     work = Path(__file__).resolve().parent.parent / "runs" / "bench_ising" / "full"
     if (work / "fake.h5").is_file():
         written += [gan_observables_figure(work), gan_samples_figure(work)]
+        import json
+
+        stored = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "ising.json"
+        result = json.loads(stored.read_text())
+        if "gan" in result and not result.get("quick"):
+            written.append(gan_ratio_figure(result))
     else:
         print(f"no GAN benchmark files in {work}: run 'python -m benchmarks ising' for the GAN figures")
     for p in written:

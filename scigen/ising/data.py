@@ -51,7 +51,8 @@ from scigen.ising.lattice import check_size, check_temperatures
 from scigen.ising.kernels import MultispinMetropolis, SwendsenWang
 from scigen.ising.timeseries import integrated_time, mser_burn_in
 
-__all__ = ["simulate", "simulate_to_file", "TemperatureRecord", "ALGORITHMS", "CLUSTER_TAU", "CLUSTER_COST_RATIO"]
+__all__ = ["simulate", "simulate_to_file", "short_chains", "TemperatureRecord", "ALGORITHMS", "CLUSTER_TAU",
+           "CLUSTER_COST_RATIO"]
 
 log = logging.getLogger("scigen.ising")
 
@@ -367,3 +368,32 @@ def simulate_to_file(path, size: int, temperatures, samples_per_temperature: int
                      seed=int(seed), producer=result.attrs["producer"])
     result.path = Path(path)
     return result
+
+
+def short_chains(path, size: int, temperatures, samples_per_temperature: int, sweeps: int, seed: int):
+    """The no-GAN control of ``generate(..., refine_sweeps=sweeps)``: ``sweeps`` checkerboard Metropolis
+    sweeps (:func:`~scigen.ising.kernels.metropolis_sweep`) from ``simulate``'s starting states
+    (ordered with a random global sign below Tc, random above), one chain per sample, no burn-in
+    check. Writes an Ising sample set to ``path`` (samples (N, L, L) int8, condition (N, 1) = T) and
+    returns the path. What the GAN adds over these states is what refinement owes to the GAN.
+    """
+    from scigen.io import write_sample_set
+    from scigen.ising.exact import TC
+    from scigen.ising.kernels import metropolis_sweep
+
+    L, temps = check_size(size), check_temperatures(temperatures)
+    n, g = int(samples_per_temperature), torch.Generator().manual_seed(int(seed))
+    out = []
+    for T in temps:
+        if T < TC:
+            s = (1 - 2 * torch.randint(0, 2, (n, 1, 1), generator=g)).to(torch.int8).expand(n, L, L).contiguous()
+        else:
+            s = (1 - 2 * torch.randint(0, 2, (n, L, L), generator=g)).to(torch.int8)
+        for _ in range(int(sweeps)):
+            metropolis_sweep(s, torch.full((n,), 1.0 / T), g)
+        out.append(s.numpy())
+    condition = np.repeat(np.asarray(temps, dtype=np.float64), n)[:, None]
+    return write_sample_set(path, np.concatenate(out), domain="ising", condition=condition, seed=int(seed),
+                            attrs={"L": L, "temperatures": [float(t) for t in temps], "condition_names": ["T"]},
+                            producer={"kind": "simulator", "name": "short Metropolis chains (refinement control)",
+                                      "sweeps": int(sweeps)})

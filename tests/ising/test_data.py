@@ -100,3 +100,20 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(InputError, match=match):
         simulate(**args)
+
+
+def test_short_chains_control_starts_like_the_simulator_and_relaxes(tmp_path):
+    from scigen.ising.data import short_chains
+
+    none = read_sample_set(short_chains(tmp_path / "c0.h5", 8, [1.5, 3.0], 300, 0, seed=1))
+    below, above = none.samples[:300], none.samples[300:]
+    m0 = magnetization(below)
+    assert set(np.unique(m0)) == {-1.0, 1.0} and 0.35 < np.mean(m0 > 0) < 0.65  # ordered, both signs
+    assert abs(magnetization(above).mean()) < 0.05 and energy_per_spin(above).mean() > -0.2  # random start
+    s = read_sample_set(short_chains(tmp_path / "c.h5", 8, [1.5, 3.0], 300, 100, seed=2))
+    assert s.samples.dtype == np.int8 and s.condition[:, 0].tolist() == [1.5] * 300 + [3.0] * 300
+    assert s.attrs["producer"]["sweeps"] == 100
+    ex = exact.finite_lattice(8, [1.5, 3.0]).energy
+    for i, rows in enumerate((slice(0, 300), slice(300, 600))):
+        e = energy_per_spin(s.samples[rows])  # independent chains: plain standard errors
+        assert abs(e.mean() - ex[i]) < 3.5 * e.std() / np.sqrt(300), (i, e.mean(), ex[i])

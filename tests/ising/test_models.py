@@ -8,7 +8,8 @@ import torch
 from scigen.engine import ArrayDataset, seeded
 from scigen.errors import InputError
 from scigen.ising import simulate
-from scigen.ising.models import LatticeGAN, _group_stats, _straight_through, moment_loss, physics_features
+from scigen.ising.gan_physics import _group_stats, moment_loss, physics_features
+from scigen.ising.models import LatticeGAN, _straight_through
 from scigen.ising.pipeline import temperature_moments
 from scigen.ising.stats import energy_per_spin, magnetization
 from scigen.testing import check_model
