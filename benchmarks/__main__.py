@@ -71,7 +71,7 @@ def rebuild_markdown() -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {', '.join(available())})")
-    parser.add_argument("--quick", action="store_true", help="small settings, to check the scripts run")
+    parser.add_argument("--quick", action="store_true", help="small settings, to check the scripts run (results go to benchmarks/results/quick/, RESULTS.md is left alone)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args(argv)
     if args.list:
@@ -88,10 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name}", file=sys.stderr)
         result = module.run(quick=args.quick)
         result = {"name": name, "quick": args.quick, "machine": machine(), **result}
-        out = write_text_atomic(RESULTS_DIR / f"{name}.json", json.dumps(result, indent=2, default=float) + "\n")
+        # quick runs check that the scripts work; they never replace the recorded full results
+        target = RESULTS_DIR / "quick" / f"{name}.json" if args.quick else RESULTS_DIR / f"{name}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
         print(module.markdown(result))
         print(f"wrote {out}", file=sys.stderr)
-    print(f"wrote {rebuild_markdown()}", file=sys.stderr)
+    if not args.quick:
+        print(f"wrote {rebuild_markdown()}", file=sys.stderr)
     return 0
 
 
