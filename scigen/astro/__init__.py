@@ -15,7 +15,7 @@ Importing this package loads none of its modules; the names below resolve on fir
 
 from __future__ import annotations
 
-import importlib
+from scigen._lazy import lazy_exports
 
 _EXPORTS = {
     "MapSimulator": "maps", "simulate_maps": "maps", "write_maps": "maps", "multipoles": "maps",
@@ -37,8 +37,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scigen.astro' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"scigen.astro.{module}"), name)
+__getattr__ = lazy_exports(__name__, {name: f"scigen.astro.{module}" for name, module in _EXPORTS.items()})

@@ -21,6 +21,8 @@ Modules (import what you need; RDKit loads with the modules that use it, not wit
 - :mod:`scigen.chem.demo`: the chemistry section of ``scigen demo``.
 """
 
+from scigen._lazy import lazy_exports
+
 _EXPORTS = {
     "Vocabulary": "scigen.chem.tokenizer", "tokenize_smiles": "scigen.chem.tokenizer",
     "canonical": "scigen.chem.mol", "canonicalize": "scigen.chem.mol", "deduplicate": "scigen.chem.mol",
@@ -35,9 +37,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'scigen.chem' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _EXPORTS)

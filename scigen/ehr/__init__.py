@@ -18,7 +18,7 @@ Names load lazily, so ``import scigen.ehr`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
+from scigen._lazy import lazy_exports
 
 _LAZY = {
     "ColumnSpec": "scigen.ehr.schema",
@@ -53,13 +53,7 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scigen.ehr' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 def __dir__():

@@ -11,7 +11,7 @@ GAN), ``pipeline`` (train / generate / validate / demo). Names load lazily, so `
 does not import torch.
 """
 
-import importlib
+from scigen._lazy import lazy_exports
 
 __all__ = ["simulate", "simulate_to_file", "TC", "train", "generate", "validate", "LatticeGAN"]
 
@@ -20,9 +20,4 @@ _LAZY = {"simulate": "scigen.ising.data", "simulate_to_file": "scigen.ising.data
          "LatticeGAN": "scigen.ising.models"}
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'scigen.ising' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

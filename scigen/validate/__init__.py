@@ -12,6 +12,7 @@ optionally a feature function for the generic checks with :func:`register_featur
 imports only numpy at import time; the comparison machinery loads when first used.
 """
 
+from scigen._lazy import lazy_exports
 from scigen.validate.statistic import KINDS, Statistic, StatValue, as_statistic, register, statistics_for
 
 _LAZY = {
@@ -44,12 +45,4 @@ _LAZY = {
 __all__ = ["KINDS", "Statistic", "StatValue", "as_statistic", "register", "statistics_for", *_LAZY]
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scigen.validate' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)
