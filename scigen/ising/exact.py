@@ -287,15 +287,10 @@ def density_of_states(L) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class BruteForce:
-    """Exact thermal averages per site of a small lattice at temperatures T (arrays of T's shape)."""
+class BruteForce(FiniteLattice):
+    """Exact thermal averages per site of a small lattice at temperatures T (arrays of T's shape):
+    the :class:`FiniteLattice` values plus the magnetisation moments, U4 and chi."""
 
-    rows: int
-    cols: int
-    T: np.ndarray
-    log_z: np.ndarray
-    energy: np.ndarray
-    specific_heat: np.ndarray
     abs_magnetization: np.ndarray
     m2: np.ndarray
     m4: np.ndarray
