@@ -60,6 +60,8 @@ def _fine_tune(args) -> int:
 def _sample(args) -> int:
     from scigen.chem.pipeline import sample
 
+    _set_threads(args.threads)
+
     for path in (args.out, args.sdf, args.raw):
         if path:
             _check_out(path, args.overwrite)
@@ -71,6 +73,8 @@ def _sample(args) -> int:
 
 def _generate(args) -> int:
     from scigen.chem.pipeline import generate
+
+    _set_threads(args.threads)
 
     for path in (args.out, args.sdf):
         if path:
@@ -85,6 +89,17 @@ def _generate(args) -> int:
           + (f"mean {sim['mean']:.3f} (10-90%: {sim['p10']:.3f}-{sim['p90']:.3f})" if v["distinct"] else "n/a"))
     _report_generation(summary, args.out)
     return 0
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads is not None:
+        if threads < 1:
+            from scigen.errors import InputError
+
+            raise InputError(f"--threads must be >= 1, got {threads}")
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def _report_generation(summary: dict, out) -> None:
@@ -122,6 +137,8 @@ def register_models(verbs, inputs) -> None:
                             "none: drop invalid only")
         p.add_argument("--sdf", help="also write the kept molecules as SDF (2-D coordinates)")
         p.add_argument("--report", help="drop counts as JSON (default: <out name>.filter.json)")
+        p.add_argument("--threads", type=int,
+                       help="torch threads (default: torch's; 1 is fastest on a machine busy with other jobs)")
         p.add_argument("--overwrite", action="store_true")
 
     p = verbs.add_parser("train-lstm", help="train the character LSTM generator (Ertl; MOSES CharRNN; Gupta)")

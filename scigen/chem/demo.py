@@ -5,8 +5,8 @@ Small settings (10,000 MOSES training molecules, a one-layer 128-unit LSTM for 1
 tiny VAE for 800, one torch thread) so it needs about a minute and a half of CPU time (more wall
 time on a shared machine). Models this brief write many invalid SMILES (about half, here): the
 filter report says how many, and the validation report judges the rest honestly (its verdict is
-expected to fail on such short training; ``benchmarks/chem.py`` trains for half an hour and reports
-the MOSES metrics).
+expected to fail on such short training; ``benchmarks/chem.py`` trains each model for 10-14 minutes
+and reports the MOSES metrics).
 """
 
 from __future__ import annotations

@@ -290,13 +290,15 @@ def _describe(values: np.ndarray) -> dict:
 
 
 # ---- fine-tuning --------------------------------------------------------------------------------
-def fine_tune(model, smiles, out, config=None, *, epochs: int = 12, lr: float | None = None, measure_n: int = 1000,
-              temperature: float = 1.0, seed: int = 0, resume: bool = False) -> dict:
+def fine_tune(model, smiles, out=None, config=None, *, epochs: int = 12, lr: float | None = None,
+              measure_n: int = 1000, temperature: float = 1.0, seed: int = 0, resume: bool = False) -> dict:
     """Transfer learning (Gupta et al.): train a character LSTM further on a few actives/fragments.
 
-    Invalid SMILES among ``smiles`` are skipped and counted; a token outside the model's vocabulary
-    is an :class:`InputError` naming the molecule. Trains ``epochs`` passes (``config.steps`` if set
-    explicitly to a positive value) through the engine into ``out``. With ``measure_n`` > 0,
+    ``model``: a run directory (loaded, trained, saved into ``out``) or a :class:`CharLSTM` (trained
+    in place; ``out`` None keeps no checkpoint). Invalid SMILES among ``smiles`` are skipped and
+    counted; a token outside the model's vocabulary is an :class:`InputError` naming the molecule.
+    Trains ``epochs`` passes (``config.steps`` if set explicitly to a positive value) through the
+    engine, batches of at most ``config.batch_size``. With ``measure_n`` > 0,
     measures the shift: ``measure_n`` molecules sampled before and after, their mean max-Tanimoto
     similarity to the fine-tuning set, and the mean log-likelihood of the set.
     """
@@ -323,12 +325,13 @@ def fine_tune(model, smiles, out, config=None, *, epochs: int = 12, lr: float | 
                  checkpoint_extra={"fine_tuned_from": source_ckpt, "fine_tuning_set": {"source": source, "n": len(ids)}})
     m.eval()
     after = _shift_point(m, prepared.smiles, measure_n, temperature, seed) if measure_n else None
-    summary = {"run": str(out), "from": source_ckpt, "molecules": len(ids), "skipped": dict(prepared.dropped),
+    summary = {"run": None if out is None else str(out), "from": source_ckpt, "molecules": len(ids), "skipped": dict(prepared.dropped),
                "steps": result.steps, "epochs": round(result.epochs, 2), "batch_size": batch, "lr": m.lr,
                "seconds": round(result.elapsed_s, 1), "before": before, "after": after}
-    from scigen.io.atomic import write_text_atomic
+    if out is not None:
+        from scigen.io.atomic import write_text_atomic
 
-    write_text_atomic(Path(out) / "fine_tune_report.json", json.dumps(summary, indent=1) + "\n")
+        write_text_atomic(Path(out) / "fine_tune_report.json", json.dumps(summary, indent=1) + "\n")
     return summary
 
 

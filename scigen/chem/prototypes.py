@@ -27,6 +27,13 @@ def _nonisomeric(smiles: Sequence[str]) -> list[str | None]:
     return canonicalize(smiles, isomeric=False)
 
 
+def _heavy_atoms(smiles: str) -> int:
+    from scigen.chem.mol import parse
+
+    mol = parse(smiles)
+    return 0 if mol is None else mol.GetNumHeavyAtoms()
+
+
 def variation_metrics(prototype: str, generated: Sequence[str]) -> dict:
     """Measures of raw generated strings around ``prototype``.
 
@@ -92,9 +99,13 @@ def encodable(model, smiles: Sequence[str]) -> list[bool]:
 
 
 def retrospective(model, cutoff_year: int = 1990, *, n_per_prototype: int = 100, diversity: float = 1.0,
-                  temperature: float = 1.0, max_prototypes: int | None = None, seed: int = 0) -> dict:
+                  temperature: float = 1.0, max_prototypes: int | None = None, min_heavy_atoms: int = 6,
+                  seed: int = 0) -> dict:
     """Generate variations of the approved drugs first approved before ``cutoff_year`` and count
     those that are drugs first approved in or after it (stereo-insensitive match).
+
+    Approved "drugs" with fewer than ``min_heavy_atoms`` heavy atoms (ammonia, ethanol, nitrous
+    oxide: any generator writes them by chance) count on neither side.
 
     Prototypes are the drugs' parent molecules (salts stripped), without stereo marks, that the
     model can encode (:func:`encodable`); ``max_prototypes`` takes the latest-approved ones.
@@ -111,6 +122,7 @@ def retrospective(model, cutoff_year: int = 1990, *, n_per_prototype: int = 100,
     drugs = load_approved_drugs()
     parent = _nonisomeric(list(drugs["parent_smiles"]))
     drugs = drugs.assign(key=parent).dropna(subset=["key"]).drop_duplicates("key")
+    drugs = drugs[[_heavy_atoms(k) >= min_heavy_atoms for k in drugs["key"]]]
     before = drugs[drugs["first_approval"] < cutoff_year]
     after = drugs[drugs["first_approval"] >= cutoff_year]
     if before.empty or after.empty:
@@ -138,7 +150,7 @@ def retrospective(model, cutoff_year: int = 1990, *, n_per_prototype: int = 100,
                 recovered[k] = {"name": name, "first_approval": year, "smiles": k, "prototype": pname}
             elif k in earlier and k != proto:
                 also_earlier.add(k)
-    return {"cutoff_year": cutoff_year, "prototypes": len(fit), "prototypes_before_cutoff": len(before),
+    return {"cutoff_year": cutoff_year, "min_heavy_atoms": min_heavy_atoms, "prototypes": len(fit), "prototypes_before_cutoff": len(before),
             "n_per_prototype": n_per_prototype, "diversity": diversity, "generated": total, "valid": valid,
             "distinct": len(distinct), "later_drugs": len(after), "recovered": list(recovered.values()),
             "also_earlier": len(also_earlier)}

@@ -26,7 +26,7 @@ def test_generators_from_the_command_line(tmp_path, capsys):
 
     sampled = tmp_path / "sampled.smi"
     assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--n", "300", "--out", str(sampled),
-                 "--sdf", str(tmp_path / "sampled.sdf"), "--raw", str(tmp_path / "raw.csv"), "--seed", "1"]) == 0
+                 "--sdf", str(tmp_path / "sampled.sdf"), "--raw", str(tmp_path / "raw.csv"), "--seed", "1", "--threads", "1"]) == 0
     report = json.loads((tmp_path / "sampled.filter.json").read_text())["filter"]
     kept = list(read_smiles(sampled).smiles)
     assert report["n_in"] == 300 and report["n_kept"] == len(kept) > 5
@@ -39,6 +39,9 @@ def test_generators_from_the_command_line(tmp_path, capsys):
     assert "kept" in printed and "molecules/s" in printed
     # an existing output is not overwritten silently
     assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--n", "10", "--out", str(sampled)]) == 2
+    assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--n", "10", "--out", str(tmp_path / "t.smi"),
+                 "--threads", "0"]) == 2
+    assert "--threads must be >= 1" in capsys.readouterr().err
 
     actives = write_smiles(tmp_path / "actives.smi", mols[:3])
     assert main(["chem", "fine-tune", "--model", str(tmp_path / "lstm"), "--smiles", str(actives),

@@ -99,6 +99,12 @@ def test_fine_tuning_lowers_the_loss_on_the_set_and_names_unknown_tokens(tmp_pat
     base = load_model(tmp_path / "base")
     assert tuned.log_likelihood(actives).mean() > base.log_likelihood(actives).mean()
     assert json.loads((tmp_path / "ft" / "fine_tune_report.json").read_text())["molecules"] == 3
+    # the model's own method: in place, no run directory, the same 12 steps from the same weights
+    before = base.log_likelihood(actives)
+    in_place = base.fine_tune(actives, epochs=12, batch_size=3, lr=3e-3, seed=0)
+    assert in_place["steps"] == 12 and in_place["run"] is None and in_place["before"] is None
+    assert base.log_likelihood(actives).mean() > before.mean() + 1.0
+    assert base.log_likelihood(actives) == pytest.approx(tuned.log_likelihood(actives), abs=1e-3)
     with pytest.raises(InputError, match=r"\[Se\].*not in the vocabulary|not in the vocabulary.*"):
         pipeline.fine_tune(tmp_path / "base", ["CCO", "CC[Se]CC"], tmp_path / "ft2", measure_n=0)
     try:
@@ -145,3 +151,9 @@ def test_diversity_layer_controls_distance_from_the_prototype(tmp_path):
         similarity.append(pipeline.similarity_to(valid, [proto]).mean() if valid else 0.0)
     assert distinct[1] > distinct[0]
     assert similarity[0] > similarity[1]
+    from scigen.chem.prototypes import diversity_sweep, reconstruction
+
+    rec = reconstruction(vae, [ASPIRIN, "CC[Se]CC"])  # selenium: not in the vocabulary, skipped
+    assert rec["n"] == 1 and rec["skipped"] == 1 and rec["exact"] == 1.0 and rec["similarity"] == 1.0
+    near, far = diversity_sweep(vae, ASPIRIN, (0.0, 3.0), n=40, temperature=0.7, seed=1)
+    assert near["prototype_fraction"] > far["prototype_fraction"] and near["distinct"] < far["distinct"]
