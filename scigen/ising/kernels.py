@@ -33,7 +33,8 @@ import torch
 
 from scigen.ising.cluster import SwendsenWang, swendsen_wang_sweep
 from scigen.ising.lattice import lattice_energy, lattice_magnetization
-from scigen.ising.multispin import MultispinMetropolis, acceptance_bits, lane_counts
+from scigen.ising.multispin import MultispinMetropolis
+from scigen.ising.multispin_bits import acceptance_bits, lane_counts
 
 __all__ = [
     "MultispinMetropolis", "SwendsenWang", "metropolis_sweep", "swendsen_wang_sweep",
