@@ -35,12 +35,14 @@ def _types(text: str | None) -> dict:
     return out
 
 
-def _add_input(p: argparse.ArgumentParser) -> None:
+def _add_input(p: argparse.ArgumentParser, *, label_help: str = "label column (the class to predict); never masked",
+               id_help: str = "identifier column; never masked, never a feature") -> None:
+    """The table-input options every ehr verb shares: --data | --table, --label, --id, --schema, --types."""
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--data", help="table file (.csv, .csv.gz, .tsv, .parquet)")
     src.add_argument("--table", help="a shipped table (see `scigen ehr datasets`)")
-    p.add_argument("--label", help="label column (the class to predict); never masked")
-    p.add_argument("--id", help="identifier column; never masked, never a feature")
+    p.add_argument("--label", help=label_help)
+    p.add_argument("--id", help=id_help)
     p.add_argument("--schema", help="schema JSON (from `scigen ehr schema`) instead of inferring one")
     p.add_argument("--types", help="kind overrides for inference: col=numeric|binary|categorical,...")
 

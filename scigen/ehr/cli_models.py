@@ -156,13 +156,8 @@ def register_models(verbs) -> None:
     p = verbs.add_parser("impute", help="fill missing entries with the denoising-autoencoder imputer",
                          description="Fit a DenoisingImputer on the table and write it completed (observed entries, "
                          "columns and types unchanged), or apply a fitted one (--load).")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--data", help="table file (.csv, .csv.gz, .tsv, .parquet)")
-    src.add_argument("--table", help="a shipped table (see `scigen ehr datasets`)")
-    p.add_argument("--label", help="label column (never imputed, passes through)")
-    p.add_argument("--id", help="identifier column (passes through)")
-    p.add_argument("--schema", help="schema JSON (from `scigen ehr schema`) instead of inferring one")
-    p.add_argument("--types", help="kind overrides for inference: col=numeric|binary|categorical,...")
+    _add_input(p, label_help="label column (never imputed, passes through)",
+               id_help="identifier column (passes through)")
     p.add_argument("--out", required=True, help="the completed table")
     p.add_argument("--model", help="keep the fitted imputer in this (new) directory")
     p.add_argument("--load", help="apply the imputer kept in this directory instead of fitting one")
