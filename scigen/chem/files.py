@@ -180,16 +180,24 @@ def read_sdf(path: str | os.PathLike, *, limit: int | None = None) -> Molecules:
 
 
 def write_smiles(path: str | os.PathLike, smiles: Iterable[str], *, names: Iterable[str] | None = None,
-                 columns: dict[str, Sequence] | None = None) -> Path:
+                 columns: dict[str, Sequence] | None = None, raw: bool = False) -> Path:
     """Write SMILES atomically as .smi ("SMILES<TAB>name" lines) or .csv/.tsv (a ``smiles`` column,
-    ``name`` if given, and any extra ``columns``); ``.gz`` compresses. Returns the path."""
+    ``name`` if given, and any extra ``columns``); ``.gz`` compresses. Returns the path.
+
+    ``raw=True`` writes a generator's strings exactly, invalid and empty ones included; only .csv/.tsv
+    can hold them (a .smi line cannot be empty, and one starting with '#', a valid SMILES start,
+    reads as a comment).
+    """
     p = Path(path)
     fmt, gz = _suffixes(p)
     smiles = [str(s) for s in smiles]
     names = None if names is None else [str(n) for n in names]
     if names is not None and len(names) != len(smiles):
         raise InputError(f"writing '{p}': {len(names)} names for {len(smiles)} molecules")
-    if any(not s or any(c.isspace() for c in s) for s in smiles):
+    if raw and fmt not in (".csv", ".tsv"):
+        raise InputError(f"raw samples go to a .csv or .tsv file (got '{p}'): a .smi file cannot hold empty strings, "
+                         "and lines starting with '#' read as comments")
+    if not raw and any(not s or any(c.isspace() for c in s) for s in smiles):
         raise InputError(f"writing '{p}': a SMILES string is empty or contains whitespace")
     if fmt in (".smi", ".smiles", ".txt"):
         if columns:

@@ -218,29 +218,12 @@ def sample(model, n: int, out=None, *, temperature: float = 1.0, seed: int = 0, 
                "temperature": temperature, "seed": seed, "sampling_seconds": round(seconds, 2),
                "molecules_per_s": round(n / seconds, 1), "filter": {"name": filt, **result.to_dict()}}
     if raw_out is not None:
-        write_raw(raw_out, raw)
+        from scigen.chem.files import write_smiles
+
+        write_smiles(raw_out, raw, raw=True)
     summary["files"] = _write_outputs(result.kept, out, sdf, report, summary)
     summary["kept"] = result.kept
     return summary
-
-
-def write_raw(path, raw: Sequence[str]) -> Path:
-    """Write raw generated strings, invalid and empty ones included, exactly, as a .csv/.tsv
-    (optionally .gz) table with a ``smiles`` column (a .smi file cannot hold an empty string, and a
-    line starting with '#', a valid SMILES start, reads as a comment)."""
-    import pandas as pd
-
-    from scigen.io.atomic import atomic_path
-
-    p = Path(path)
-    name = p.name.lower().removesuffix(".gz")
-    if not name.endswith((".csv", ".tsv")):
-        raise InputError(f"raw samples go to a .csv or .tsv file (got '{p}'): a .smi file cannot hold empty strings, "
-                         "and lines starting with '#' read as comments")
-    with atomic_path(p) as tmp:
-        pd.DataFrame({"smiles": list(raw)}).to_csv(tmp, index=False, sep="\t" if name.endswith(".tsv") else ",",
-                                                   compression="gzip" if p.name.lower().endswith(".gz") else None)
-    return p
 
 
 def similarity_to(smiles: Sequence[str], reference: Sequence[str]) -> np.ndarray:
