@@ -88,24 +88,23 @@ def temperature_moments(data) -> np.ndarray:
     return out
 
 
+def _trained_match(T: float, trained) -> float | None:
+    """The training temperature ``T`` stands for (equal within a relative ``_SNAP``), or None."""
+    return next((float(s) for s in trained if abs(T - s) <= _SNAP * max(1.0, abs(s))), None)
+
+
 def classify_temperatures(temperatures, trained, t_range) -> list[str]:
     """For each T: "trained" (one of ``trained``), "interpolated" (inside ``t_range``) or "extrapolated"."""
-    out = []
-    for T in temperatures:
-        if any(abs(T - s) <= _SNAP * max(1.0, abs(s)) for s in trained):
-            out.append("trained")
-        elif t_range[0] <= T <= t_range[1]:
-            out.append("interpolated")
-        else:
-            out.append("extrapolated")
-    return out
+    return ["trained" if _trained_match(T, trained) is not None
+            else "interpolated" if t_range[0] <= T <= t_range[1] else "extrapolated" for T in temperatures]
 
 
 def _snap(temperatures, trained) -> list[float]:
+    """Each T replaced by the training temperature it stands for (the same float), else kept."""
     out = []
     for T in temperatures:
-        hit = [s for s in trained if abs(T - s) <= _SNAP * max(1.0, abs(s))]
-        out.append(float(hit[0]) if hit else float(T))
+        hit = _trained_match(T, trained)
+        out.append(float(T) if hit is None else hit)
     return out
 
 
