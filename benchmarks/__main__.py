@@ -1,4 +1,11 @@
-"""Run benchmarks and refresh RESULTS.md: ``python -m benchmarks [name ...] [--quick] [--list]``."""
+"""Run benchmarks and refresh RESULTS.md: ``python -m benchmarks [name[:section,...] ...] [--quick] [--list]``.
+
+A benchmark module defines ``run(quick) -> dict`` and ``markdown(result) -> str``, or, when it has
+parts worth rerunning alone, ``SECTIONS = {key: fn(quick) -> value}`` and ``markdown``: its result
+is then ``{key: value}`` for every section plus ``measured`` ({key: {"date", "wall_s"}}).
+``python -m benchmarks astro:cosmogan`` runs only that section and carries every other one over
+from the recorded result, each keeping the date of the run that measured it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,8 +50,64 @@ def machine() -> dict:
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _now(),
     }
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_target(text: str) -> tuple[str, list[str] | None]:
+    """``"astro:cosmogan,speed"`` -> ("astro", ["cosmogan", "speed"]); ``"astro"`` -> ("astro", None)."""
+    name, _, sections = text.partition(":")
+    return name, [s.strip() for s in sections.split(",") if s.strip()] or None
+
+
+def recorded_path(name: str, quick: bool) -> Path:
+    """Where a benchmark's result is kept (quick runs apart: they never replace the full results)."""
+    return RESULTS_DIR / "quick" / f"{name}.json" if quick else RESULTS_DIR / f"{name}.json"
+
+
+def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = None) -> dict:
+    """The result of one benchmark: ``module.run``, or its ``SECTIONS`` (all, or ``chosen`` with the
+    others carried over from the recorded result, see the module docstring)."""
+    sections = getattr(module, "SECTIONS", None)
+    if sections is None:
+        if chosen:
+            raise SystemExit(f"benchmark '{name}' has no sections: run it whole (python -m benchmarks {name})")
+        return module.run(quick=quick)
+    chosen = chosen or list(sections)
+    unknown = sorted(set(chosen) - set(sections))
+    if unknown:
+        raise SystemExit(f"benchmark '{name}': unknown section(s) {unknown}; sections: {list(sections)}")
+    previous: dict = {}
+    path = recorded_path(name, quick)
+    if set(chosen) != set(sections) and path.is_file():
+        previous = json.loads(path.read_text())
+    measured = dict(previous.get("measured") or {})
+    out: dict = {}
+    for key, fn in sections.items():
+        if key in chosen:
+            print(f"== {name}:{key}", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            out[key] = fn(quick)
+            measured[key] = {"date": _now(), "wall_s": round(time.perf_counter() - t0, 1)}
+        elif key in previous:
+            out[key] = previous[key]
+            measured.setdefault(key, {"date": (previous.get("machine") or {}).get("date")})
+    out["measured"] = {k: measured[k] for k in sections if k in measured}
+    return out
+
+
+def section_dates(result: dict) -> str:
+    """A line naming when each section was measured, when they were not all measured in one run."""
+    measured = result.get("measured") or {}
+    days = {str(v.get("date"))[:16] for v in measured.values()}
+    if len(days) <= 1:
+        return ""
+    return "_Sections measured: " + ", ".join(f"{k} {str(v.get('date'))[:16].replace('T', ' ')}"
+                                                for k, v in measured.items()) + " (UTC)._\n"
 
 
 def rebuild_markdown() -> Path:
@@ -59,6 +123,8 @@ def rebuild_markdown() -> Path:
         module = importlib.import_module(f"benchmarks.{path.stem}")
         m = result.get("machine", {})
         parts.append(module.markdown(result).rstrip() + "\n")
+        if section_dates(result):
+            parts.append(section_dates(result))
         parts.append(
             f"_Run {m.get('date', '?')} on {m.get('cpu', '?')} ({m.get('cores', '?')} cores"
             f"{', ' + ' '.join(m['simd']) if m.get('simd') else ''}, "
@@ -70,26 +136,27 @@ def rebuild_markdown() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {', '.join(available())})")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {', '.join(available())}); "
+                        "name:section,... runs only those sections of it")
     parser.add_argument("--quick", action="store_true", help="small settings, to check the scripts run (results go to benchmarks/results/quick/, RESULTS.md is left alone)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     args = parser.parse_args(argv)
     if args.list:
         print("\n".join(available()))
         return 0
-    names = args.names or available()
-    unknown = sorted(set(names) - set(available()))
+    targets = [parse_target(t) for t in args.names] or [(n, None) for n in available()]
+    unknown = sorted({n for n, _ in targets} - set(available()))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")
     from scigen.io.atomic import write_text_atomic
 
-    for name in names:
+    for name, chosen in targets:
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"== {name}", file=sys.stderr)
-        result = module.run(quick=args.quick)
+        result = run_benchmark(module, name, args.quick, chosen)
         result = {"name": name, "quick": args.quick, "machine": machine(), **result}
         # quick runs check that the scripts work; they never replace the recorded full results
-        target = RESULTS_DIR / "quick" / f"{name}.json" if args.quick else RESULTS_DIR / f"{name}.json"
+        target = recorded_path(name, args.quick)
         target.parent.mkdir(parents=True, exist_ok=True)
         out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
         print(module.markdown(result))

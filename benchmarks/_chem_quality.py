@@ -1,11 +1,11 @@
 """Generator quality section of ``benchmarks/chem.py`` (kept apart to keep each file small).
 
-The character LSTM and the prototype VAE are trained one after the other (one process, one torch
-thread: the machine is shared) on the shipped 100,000-molecule MOSES training subset, each for a
-fixed wall-time budget; then each samples 10,000 molecules scored with every MOSES metric beside
-the MOSES anchors of the same model, the fine-tuning shift is measured, and the prototype VAE's
-variations are measured against diversity. Wall and CPU time (``time.process_time``) are recorded
-for every step, since the load of the machine varies.
+The character LSTM and the prototype VAE are trained one after the other, each alone on the machine
+with a torch thread per core (the issue's budget: <= 30 min each on 2 cores), on the shipped
+100,000-molecule MOSES training subset, each for a fixed wall-time budget; then each samples 10,000
+molecules scored with every MOSES metric beside the MOSES anchors of the same model, the fine-tuning
+shift is measured, and the prototype VAE's variations are measured against diversity. Wall and CPU
+time (``time.process_time``) are recorded for every step, since the load of the machine varies.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ LSTM_SIZE = {"embed_dim": 64, "hidden": 256, "layers": 2, "lr": 2e-3}          #
 VAE_SIZE = {"latent_dim": 64, "hidden": 256, "layers": 2, "lr": 2e-3, "kl_weight": 0.05, "embed_dim": 32,
             "conv_channels": [32, 32, 64], "conv_kernels": [9, 9, 11], "dense": 256}
 BATCH = 128
+THREADS = min(2, os.cpu_count() or 1)  # each model trains alone on the machine
 MOSES_ANCHORS = {  # MOSES README, mean of 3 runs (ANCHORS.md); full training on GPU, 176k test set
     "chem.char_lstm": {"name": "CharRNN", "valid": 0.9748, "unique@10000": 0.9994, "Novelty": 0.8419,
                        "FCD/Test": 0.0732, "SNN/Test": 0.6015, "IntDiv": 0.8562, "Filters": 0.9943},
@@ -65,8 +66,8 @@ class _Clock:
 
 def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, seed: int = 0) -> dict:
     """Train ``kind`` for about ``budget_s`` seconds of wall time: a 60-step probe measures steps/s
-    here and now (over its last 20 steps), the run gets 0.9 x budget x that rate steps (its cosine learning-rate decay needs
-    the total), one torch thread."""
+    here and now (over its last 20 steps), the run gets 0.9 x budget x that rate steps (its cosine
+    learning-rate decay needs the total), ``THREADS`` torch threads."""
     import json
     import shutil
 
@@ -78,14 +79,14 @@ def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, see
     probe_dir = out.with_name(out.name + "-probe")
     for d in (out, probe_dir):
         shutil.rmtree(d, ignore_errors=True)
-    train_fn(train[:5000], probe_dir, TrainConfig(steps=60, batch_size=BATCH, seed=seed, threads=1, log_every=20,
+    train_fn(train[:5000], probe_dir, TrainConfig(steps=60, batch_size=BATCH, seed=seed, threads=THREADS, log_every=20,
                                                   checkpoint_every=1000), **size)  # one checkpoint, at the end
     lines = (probe_dir / "metrics.jsonl").read_text().splitlines()
     rate = json.loads(lines[-1])["steps_per_s"]  # steps 41-60: start-up costs left out
     shutil.rmtree(probe_dir, ignore_errors=True)
     steps = max(50, int(0.9 * budget_s * rate))
     clock = _Clock()
-    summary = train_fn(train, out, TrainConfig(steps=steps, batch_size=BATCH, seed=seed, threads=1, grad_clip=5.0,
+    summary = train_fn(train, out, TrainConfig(steps=steps, batch_size=BATCH, seed=seed, threads=THREADS, grad_clip=5.0,
                                                log_every=100, checkpoint_every=max(1, steps // 4)), **size)
     summary.update(clock.read())
     summary["budget_s"] = budget_s
@@ -179,10 +180,10 @@ def _prototype_section(vae_dir: Path, quick: bool) -> dict:
 
 
 KINDS = {"lstm": "chem.char_lstm", "vae": "chem.prototype_vae"}
-# wall-time training budgets (seconds): the whole model section (training, 3 x 10k samples and
-# every metric per model, fine-tuning, prototypes) fits in about 30 min of a shared 2-core machine
-BUDGETS = {"lstm": float(os.environ.get("SCIGEN_CHEM_LSTM_BUDGET_S", "780")),
-           "vae": float(os.environ.get("SCIGEN_CHEM_VAE_BUDGET_S", "600"))}
+# wall-time training budgets (seconds), each within the issue's 30 min per generator on 2 cores;
+# with scoring, the model section takes about an hour
+BUDGETS = {"lstm": float(os.environ.get("SCIGEN_CHEM_LSTM_BUDGET_S", "1620")),
+           "vae": float(os.environ.get("SCIGEN_CHEM_VAE_BUDGET_S", "1200"))}
 
 
 def generator_quality(quick: bool = False) -> dict:
@@ -203,9 +204,9 @@ def generator_quality(quick: bool = False) -> dict:
     test, test_sf = list(load_moses("test", n)), list(load_moses("test_scaffolds", n))
     QUALITY_RUNS.mkdir(parents=True, exist_ok=True)
     out: dict = {"budget_s": {t: min(b, 60.0) if quick else b for t, b in BUDGETS.items()}, "n_train": len(train),
-                 "n_sample": n, "n_test": len(test), "batch_size": BATCH, "threads": 1, "runs": str(QUALITY_RUNS),
+                 "n_sample": n, "n_test": len(test), "batch_size": BATCH, "threads": THREADS, "runs": str(QUALITY_RUNS),
                  "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
-                 "trained": "one after the other, one process, one torch thread", "steps": {}}
+                 "trained": f"one after the other, {THREADS} torch threads each", "steps": {}}
     wanted = os.environ.get("SCIGEN_CHEM_REUSE_RUNS", "")
     reuse = [t for t in (KINDS if wanted == "1" else wanted.split(","))
              if t in KINDS and (QUALITY_RUNS / t / "bench_train.json").exists()]
@@ -246,7 +247,7 @@ def _quality_markdown(q: dict, fcd_real: float | None = None) -> list[str]:
         lines.append(f"- {tr['model']} ({size}; {tr['parameters']:,} parameters): {tr['steps']} steps of batch "
                      f"{q['batch_size']} ({tr['epochs']:.2f} epochs) in {tr['wall_s'] / 60:.1f} min wall, "
                      f"{tr['cpu_s'] / 60:.1f} min CPU (budget {tr['budget_s'] / 60:.0f} min wall), "
-                     f"{tr['threads']} torch thread on {q['cpu_count']} cores shared with other jobs (load average "
+                     f"{tr['threads']} torch thread(s) on {q['cpu_count']} cores (load average "
                      f"{tr['load_average'][0]:.1f} at the end); final loss {tr['final'].get('loss', float('nan')):.3f}; "
                      f"sampling {q[tag]['sampling_per_s']:,.0f} molecules/s.")
     steps = "; ".join(f"{k} {v['wall_s'] / 60:.1f} / {v['cpu_s'] / 60:.1f}" for k, v in q["steps"].items())

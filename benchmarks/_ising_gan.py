@@ -20,8 +20,8 @@ from scigen.ising import exact
 GAN_DIR = Path(__file__).resolve().parent.parent / "runs" / "bench_ising"
 GAN_TEMPS = np.linspace(1.5, 3.5, 11).round(10).tolist()
 HELD_OUT_TEMPS = [1.8, 2.2, 2.269, 2.4, 2.8, 3.2]
-GAN_STEPS = 2500  # ~21 min wall at ~2 steps/s on one thread of the shared 2-core machine
-REFINE_SWEEPS = (5, 20, 50)  # Metropolis sweeps after the GAN (and in the no-GAN control)
+GAN_STEPS = 6000  # ~20 min wall at ~5 steps/s on one thread (the budget: <= 30 min on CPU)
+REFINE_SWEEPS = (5, 20, 50, 100)  # Metropolis sweeps after the GAN (and in the no-GAN control)
 KEY_STATS = ("energy", "abs_magnetization", "specific_heat", "susceptibility")
 
 
@@ -100,6 +100,15 @@ def run_gan(quick: bool) -> dict:
             rep = pipeline.validate(work / "real.h5", path, work / f"report_{name}{sweeps}",
                                     statistics=list(KEY_STATS), checks=None)
             tables[name][str(sweeps)] = pipeline.ratio_table(rep)
+    # the same at the held-out temperatures (interpolation), with the most sweeps
+    k = REFINE_SWEEPS[-1]
+    held_refined = pipeline.generate(run, work / f"fake_heldout_refined{k}.h5", held, samples_per_temperature=n,
+                                     seed=11, refine_sweeps=k)
+    held_control = short_chains(work / f"control_heldout{k}.h5", L, held, n, k, seed=13)
+    held_tables = {name: pipeline.ratio_table(pipeline.validate(work / "reference.h5", path,
+                                                                 work / f"report_heldout_{name}{k}",
+                                                                 statistics=list(KEY_STATS), checks=None))
+                   for name, path in (("refined", held_refined), ("control", held_control))}
     trained_table, held_table = pipeline.ratio_table(report), pipeline.ratio_table(report_held)
     fake_set, held_set = read_sample_set(fake), read_sample_set(fake_held)
     return {
@@ -122,6 +131,10 @@ def run_gan(quick: bool) -> dict:
         "refine_generate_wall_s": refine_wall,
         "pass_counts_refined": {k: _pass_counts(v) for k, v in tables["refined"].items()},
         "pass_counts_control": {k: _pass_counts(v) for k, v in tables["control"].items()},
+        "held_out_refine_sweeps": k, "held_out_refined": held_tables["refined"],
+        "held_out_control": held_tables["control"],
+        "pass_counts_held_out_refined": _pass_counts(held_tables["refined"]),
+        "pass_counts_held_out_control": _pass_counts(held_tables["control"]),
         "files": str(work),
     }
 
@@ -197,6 +210,17 @@ def md_gan(r: dict) -> str:
         pr, pk = r["pass_counts_refined"][str(k)], r["pass_counts_control"][str(k)]
         lines.append(f"\nPassing with {k} sweeps (GAN alone / GAN + sweeps / control): " + ", ".join(
             f"{short[n]} {count(pc, n)} / {count(pr, n)} / {count(pk, n)}" for n in KEY_STATS) + ".")
+    if "held_out_refined" in r:
+        k, ref, con = r["held_out_refine_sweeps"], r["held_out_refined"], r["held_out_control"]
+        lines += ["", f"At the held-out temperatures (interpolation): GAN alone / GAN + {k} sweeps / {k} sweeps "
+                  "without the GAN, against the held-out reference set:", "",
+                  "| T | e | \\|m\\| | c | chi |", "|---|---|---|---|---|"]
+        for t in sorted(ref.get("energy", {}), key=float):
+            cells = [" / ".join(_ratio(tab.get(n, {}).get(t)) for tab in (r["held_out"], ref, con)) for n in KEY_STATS]
+            lines.append(f"| {t} | " + " | ".join(cells) + " |")
+        pr, pk = r["pass_counts_held_out_refined"], r["pass_counts_held_out_control"]
+        lines.append(f"\nPassing at held-out temperatures (GAN alone / GAN + {k} sweeps / control): " + ", ".join(
+            f"{short[n]} {count(ph, n)} / {count(pr, n)} / {count(pk, n)}" for n in KEY_STATS) + ".")
     checks = ", ".join(f"{k} {v['verdict']}" + (f" ({v['statistic']:.3g})" if v.get("statistic") is not None else "")
                        for k, v in r["checks"].items())
     lines += ["", f"Generic checks (trained temperatures): {checks}. Times (wall): simulate {r['simulate_wall_s']:.0f} s, "

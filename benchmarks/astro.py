@@ -1,6 +1,7 @@
 """Astro benchmark: speed of the map statistics, and their accuracy against Gaussian-field theory.
 
-``python -m benchmarks astro [--quick]``.
+``python -m benchmarks astro [--quick]``; ``python -m benchmarks astro:cosmogan_nearest`` reruns one
+section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_nearest, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -20,6 +21,10 @@
   and 1,000 maps per set (the floor shrinks with the set size), plus the generic checks, and the
   latest checkpoint beside it. Wall time, steps and the machine's load are recorded: other jobs
   share the cores.
+* cosmoGAN with resize-convolutions (``cosmogan_nearest``): the same with the generator's stride-2
+  transposed convolutions replaced by x2 nearest-neighbour upsampling + convolution
+  (``upsample="nearest"``), which cannot print the checkerboard pattern (Odena, Dumoulin & Olah 2016)
+  that transposed convolutions leave in P(l) until training cancels it.
 * Galaxies (rendered, 32 x 32 colour): the VAE's held-out reconstruction error beside the mean-image
   baseline (also on the shipped Hubble patches); the AC-GAN's held-out classifier accuracy, and an
   independent classifier (logistic regression on colour / concentration / m = 2 features, trained on
@@ -161,7 +166,7 @@ def _stat_rows(report) -> list[dict]:
              "within_2x": bool(r.ratio is not None and r.ratio <= 2.0)} for r in report.statistics]
 
 
-def _cosmogan_quality(quick: bool) -> dict:
+def _cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
     """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring)."""
     import json
 
@@ -171,7 +176,7 @@ def _cosmogan_quality(quick: bool) -> dict:
     from scigen.engine import TrainConfig, read_checkpoint_config
     from scigen.io import read_sample_set
 
-    work = WORK / ("quick" if quick else "full")
+    work = WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}"))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sim = MapSimulator(64, 3.5, lognormal=True)
@@ -188,7 +193,7 @@ def _cosmogan_quality(quick: bool) -> dict:
     while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
         steps += round_steps
         r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=1,
-                      keep_checkpoints=1, eval_every=every), width=width, resume=steps > round_steps,
+                      keep_checkpoints=1, eval_every=every), width=width, upsample=upsample, resume=steps > round_steps,
                       validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
@@ -218,7 +223,8 @@ def _cosmogan_quality(quick: bool) -> dict:
     real_seam = float(np.mean((test[:, :, 0] - test[:, :, -1]) ** 2) / np.mean(np.diff(test, axis=2) ** 2))
     return {"maps": {"size": 64, "fov_deg": 3.5, "train": n_train, "validation": n_val, "test": n_test,
                      "kind": "log-normal"},
-            "width": width, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "budget_s": budget_s,
+            "width": width, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
+            "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
             "latest_at_test": _stat_rows(latest), "seam_ratio_fake": seam, "seam_ratio_real": real_seam}
@@ -292,12 +298,17 @@ def _galaxy_quality(quick: bool) -> dict:
     return out
 
 
-def run(quick: bool = False) -> dict:
-    speed = [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)]
-    chi2 = [_spectrum_chi2(100 if quick else 500, ln, 4 if quick else 40) for ln in (False, True)]
-    mf = _minkowski_accuracy(8 if quick else 64, 256, (2.0, 4.0) if quick else (1.0, 2.0, 3.0, 4.0, 6.0))
-    return {"speed": speed, "spectrum_chi2": chi2, "minkowski_accuracy": mf,
-            "cosmogan": _cosmogan_quality(quick), "galaxies": _galaxy_quality(quick)}
+# ``python -m benchmarks astro:cosmogan`` reruns one section (see benchmarks/__main__.py)
+SECTIONS = {
+    "speed": lambda quick: [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)],
+    "spectrum_chi2": lambda quick: [_spectrum_chi2(100 if quick else 500, ln, 4 if quick else 40)
+                                    for ln in (False, True)],
+    "minkowski_accuracy": lambda quick: _minkowski_accuracy(8 if quick else 64, 256,
+                                                            (2.0, 4.0) if quick else (1.0, 2.0, 3.0, 4.0, 6.0)),
+    "cosmogan": lambda quick: _cosmogan_quality(quick),
+    "cosmogan_nearest": lambda quick: _cosmogan_quality(quick, upsample="nearest"),
+    "galaxies": lambda quick: _galaxy_quality(quick),
+}
 
 
 def markdown(result: dict) -> str:
@@ -340,16 +351,22 @@ def markdown(result: dict) -> str:
                      f"{r['peaks_measured_over_bond_efstathiou']:.3f} |")
     lines.append("\nANCHORS: gradient MF estimators reach 0.1-1.4% of the peak at 3-6 px smoothing on 512^2 maps; "
                  "peaks/BE87 1.03-1.07 at 3-6 px.")
-    if "cosmogan" in result:
-        lines += _quality_markdown(result["cosmogan"], result["galaxies"])
+    for key, title in (("cosmogan", "cosmoGAN on log-normal maps"),
+                       ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)")):
+        if key in result:
+            lines += _cosmogan_markdown(result[key], title)
+    if "galaxies" in result:
+        lines += _galaxy_markdown(result["galaxies"])
     return "\n".join(lines)
 
 
-def _quality_markdown(c: dict, g: dict) -> list[str]:
+def _cosmogan_markdown(c: dict, title: str) -> list[str]:
     m = c["maps"]
-    lines = ["", "### cosmoGAN on log-normal maps", "",
+    up = {"transpose": "stride-2 transposed convolutions (the paper's)",
+          "nearest": "x2 nearest-neighbour upsampling + convolution"}[c.get("upsample", "transpose")]
+    lines = ["", f"### {title}", "",
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
-             f"(paper: 64), {c['padding']} padding, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
+             f"(paper: 64), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
              f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {c['budget_s'] / 60:.0f} min; 1 torch thread, "
              f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s; load average "
              f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them). Best "
@@ -379,8 +396,12 @@ def _quality_markdown(c: dict, g: dict) -> list[str]:
     for t in c["trajectory"]:
         lines.append(f"| {t['step']} | {t['stat_score']:.2f} | " +
                      " | ".join(f"{v:.3g}" for k, v in t.items() if k.endswith("_ratio")) + " |")
+    return lines
+
+
+def _galaxy_markdown(g: dict) -> list[str]:
     v, h, a = g["vae"], g["hubble_vae"], g["acgan"]
-    lines += ["", "### Galaxy VAE and AC-GAN", "",
+    lines = ["", "### Galaxy VAE and AC-GAN", "",
               f"Rendered galaxies: {g['images']['n']} colour images {g['images']['size']}^2, classes "
               f"{', '.join(g['images']['classes'])}.", "",
               "| model | steps | minutes | held-out result |", "|---|---|---|---|",

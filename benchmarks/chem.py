@@ -13,8 +13,8 @@ cross-check of every metric against MOSES' own code (molsets 0.3.1) on the same 
    ``rdkit.six.iteritems``). Both sides get the same canonical reference and training sets.
    Target: every metric within 1e-3.
 4. Generator quality (``quality``, in ``benchmarks/_chem_quality.py``): the character LSTM and the
-   prototype VAE are trained one after the other on the shipped 100,000-molecule MOSES training
-   subset, each for a fixed wall-time budget (default 13 and 10 min, one torch thread), then
+   prototype VAE are trained one after the other (each alone, a torch thread per core) on the shipped
+   100,000-molecule MOSES training subset, each for a fixed wall-time budget (27 and 20 min), then
    10,000 molecules are sampled at temperature 1 and scored with every MOSES metric (FCD at n=10k
    against the 10,000-molecule test subset) beside the MOSES anchors of the same model; drop counts
    of the RDKit filter, sampling molecules/s, validity/uniqueness/novelty at lower temperatures, the
@@ -22,10 +22,14 @@ cross-check of every metric against MOSES' own code (molsets 0.3.1) on the same 
    the shipped approved drugs; similarity of samples to them and to 3 held-out later
    benzodiazepines, before and after); prototype variations vs diversity; and a retrospective test
    (Harel & Radinsky) with approved drugs before 1980 as prototypes.
+
+Sections (``python -m benchmarks chem:quality`` reruns one): throughput, metric_times, agreement,
+quality.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -240,46 +244,39 @@ def _generated_like(n: int, seed: int = 1) -> list[str]:
     return [str(gen[i]) for i in rng.permutation(len(gen))]
 
 
-RECORDED = Path(__file__).resolve().parent / "results" / "chem.json"
-PLUMBING = ("throughput", "metric_times", "agreement", "fcd")
-
-
-def run(quick: bool = False) -> dict:
-    """Every section; ``SCIGEN_CHEM_SECTIONS=quality`` runs only the generator-quality section and
-    keeps the filter/metric sections already recorded in ``results/chem.json`` (with their date),
-    ``SCIGEN_CHEM_SECTIONS=plumbing`` (or ``SCIGEN_CHEM_QUALITY=0``) only those."""
+@functools.lru_cache(maxsize=2)
+def _metric_inputs(quick: bool) -> tuple:
+    """(generated stand-in, test, scaffold test, train) SMILES and whether FCD runs, for the metric sections."""
     import torch
 
     from scigen.chem import fcd as fcdmod
     from scigen.chem.data import load_moses
 
     torch.set_num_threads(1)
-    sections = os.environ.get("SCIGEN_CHEM_SECTIONS", "all")
-    if os.environ.get("SCIGEN_CHEM_QUALITY", "1") == "0":
-        sections = "plumbing"
-    if sections not in ("all", "quality", "plumbing"):
-        raise ValueError(f"SCIGEN_CHEM_SECTIONS must be all, quality or plumbing, got {sections!r}")
-    result: dict = {}
-    if sections == "quality":
-        recorded = json.loads(RECORDED.read_text())
-        if recorded.get("quick") != quick:
-            raise ValueError(f"{RECORDED} holds a {'quick' if recorded.get('quick') else 'full'} run: rerun it all")
-        result = {k: recorded[k] for k in PLUMBING}
-        result["plumbing_recorded"] = recorded.get("plumbing_recorded") or recorded.get("machine", {})
-    else:
-        with_fcd = fcdmod.available()
-        n = 1000 if quick else 10_000
-        result["throughput"] = throughput(_inputs(2000 if quick else 10_000), repeats=1 if quick else 3)
-        gen = _generated_like(n)
-        test = list(load_moses("test", n))
-        train = list(load_moses("train", 10_000 if quick else 100_000))
-        result["metric_times"] = metric_times(gen, test, train, with_fcd)
-        result["agreement"] = agreement(gen, test, list(load_moses("test_scaffolds", n)), train,
-                                        k=(1000,) if quick else (1000, 10000), with_fcd=with_fcd)
-        result["fcd"] = "fcd_torch installed" if with_fcd else "fcd_torch not installed: FCD skipped"
-    if sections != "plumbing":
-        result["quality"] = generator_quality(quick)
-    return result
+    n = 1000 if quick else 10_000
+    return (_generated_like(n), list(load_moses("test", n)), list(load_moses("test_scaffolds", n)),
+            list(load_moses("train", 10_000 if quick else 100_000)), fcdmod.available())
+
+
+def _agreement_section(quick: bool) -> dict:
+    gen, test, test_sf, train, with_fcd = _metric_inputs(quick)
+    out = agreement(gen, test, test_sf, train, k=(1000,) if quick else (1000, 10000), with_fcd=with_fcd)
+    out["fcd"] = "fcd_torch installed" if with_fcd else "fcd_torch not installed: FCD skipped"
+    return out
+
+
+def _metric_times_section(quick: bool) -> dict:
+    gen, test, _, train, with_fcd = _metric_inputs(quick)
+    return metric_times(gen, test, train, with_fcd)
+
+
+# ``python -m benchmarks chem:quality`` reruns one section (see benchmarks/__main__.py); one torch thread
+SECTIONS = {
+    "throughput": lambda quick: throughput(_inputs(2000 if quick else 10_000), repeats=1 if quick else 3),  # RDKit only
+    "metric_times": _metric_times_section,
+    "agreement": _agreement_section,
+    "quality": generator_quality,
+}
 
 
 def markdown(result: dict) -> str:
@@ -313,13 +310,8 @@ def markdown(result: dict) -> str:
         verdict = "met" if ag["max_abs_diff"] <= 1e-3 else "NOT met"
         lines += ["", f"Largest difference {ag['max_abs_diff']:.1e} (target <= 1e-3: {verdict}); all metrics "
                   f"in {ag['seconds_scigen']:.0f} s (scigen) vs {ag['seconds_moses']:.0f} s (MOSES' code)."]
-    lines += ["", f"FCD: {result['fcd']}. MOSES' published figures use its full 176k test set: SNN, Scaf and FCD "
+    lines += ["", f"FCD: {ag.get('fcd', result.get('fcd'))}. MOSES' published figures use its full 176k test set: SNN, Scaf and FCD "
               "depend on set sizes, compare at equal n."]
-    if "plumbing_recorded" in result:
-        m = result["plumbing_recorded"]
-        lines += ["", f"_The sections above were recorded {m.get('date', '?')} ({m.get('cores', '?')} cores, "
-                  f"{m.get('torch_threads', '?')} torch thread); the generator-quality section below in the run "
-                  "dated at the end._"]
     if "quality" in result:
         fcd_real = result["agreement"]["metrics"].get("FCD/Test", {}).get("scigen")
         lines += _quality_markdown(result["quality"], fcd_real)

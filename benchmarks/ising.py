@@ -1,6 +1,6 @@
 """Ising benchmark: Monte Carlo speed, the cost of independent samples, and the lattice GAN validated.
 
-Sections (each a ``run_*`` / ``md_*`` pair in ``SECTIONS``; add one to extend the benchmark):
+Sections (each a ``run_*`` / ``md_*`` pair in ``PARTS``; add one to extend the benchmark):
 
 * ``monte_carlo`` -- spin-flip attempts per CPU-second of the multi-spin checkerboard Metropolis
   kernel against the plain numpy checkerboard below (and the int8 torch reference kernel), measured
@@ -24,9 +24,8 @@ Sections (each a ``run_*`` / ``md_*`` pair in ``SECTIONS``; add one to extend th
   states without the GAN (``scigen.ising.data.short_chains``). Its files stay in
   ``runs/bench_ising/`` (reports, generated sets, the run).
 
-``SCIGEN_ISING_SECTIONS=gan python -m benchmarks ising`` runs only the named sections (comma-separated)
-and carries the others over from ``benchmarks/results/ising.json``, each with the date it was
-measured (``measured``).
+``python -m benchmarks ising:gan`` runs only the named sections (comma-separated) and carries the
+others over from ``benchmarks/results/ising.json``, each with the date it was measured (``measured``).
 
 Times are CPU seconds of this process (``time.process_time``), which the other jobs on a shared
 machine disturb far less than wall time; wall times are recorded beside them.
@@ -244,50 +243,20 @@ def md_simulate(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = {
+# run and markdown of each section; ``python -m benchmarks ising:gan`` reruns one (see benchmarks/__main__.py)
+PARTS = {
     "monte_carlo": (run_monte_carlo, md_monte_carlo),
     "cluster": (run_cluster, md_cluster),
     "simulate": (run_simulate, md_simulate),
     "gan": (run_gan, md_gan),
 }
-
-
-SECTIONS_ENV = "SCIGEN_ISING_SECTIONS"
-RESULTS_JSON = Path(__file__).resolve().parent / "results" / "ising.json"
-
-
-def run(quick: bool = False) -> dict:
-    """Run every section, or only those named in $SCIGEN_ISING_SECTIONS (comma-separated, e.g. ``gan``):
-    the others are then carried over from the stored full results (``benchmarks/results/ising.json``),
-    each keeping the date of the run that measured it (``measured``)."""
-    import datetime as dt
-    import os
-
-    chosen = [k.strip() for k in os.environ.get(SECTIONS_ENV, "").split(",") if k.strip()] or list(SECTIONS)
-    unknown = sorted(set(chosen) - set(SECTIONS))
-    if unknown:
-        raise SystemExit(f"{SECTIONS_ENV}: unknown section(s) {unknown}; sections: {list(SECTIONS)}")
-    previous = {}
-    if set(chosen) != set(SECTIONS) and not quick and RESULTS_JSON.is_file():
-        previous = json.loads(RESULTS_JSON.read_text())
-    out = {}
-    for key, (fn, _) in SECTIONS.items():
-        if key not in chosen:
-            if key in previous:
-                out[key] = previous[key]
-                out[key].setdefault("measured", (previous.get("machine") or {}).get("date"))
-            continue
-        t0 = time.perf_counter()
-        out[key] = fn(quick)
-        out[key]["benchmark_wall_s"] = time.perf_counter() - t0
-        out[key]["measured"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    return out
+SECTIONS = {key: run for key, (run, _) in PARTS.items()}
 
 
 def markdown(result: dict) -> str:
     parts = ["## Ising\n"]
-    for key, (_, md) in SECTIONS.items():
+    for key, (_, md) in PARTS.items():
         if key in result:
-            when = result[key].get("measured")
+            when = ((result.get("measured") or {}).get(key) or {}).get("date")
             parts.append(md(result[key]) + (f"\n_Measured {when}._\n" if when else ""))
     return "\n".join(parts)

@@ -118,7 +118,7 @@ def _train_gan(args) -> int:
 
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
                        max_width=args.max_width, latent_dim=args.latent_dim, padding_mode=args.padding,
-                       minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
+                       upsample=args.upsample, minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -274,6 +274,9 @@ def register(subparsers) -> None:
     p.add_argument("--padding", default="auto", choices=["auto", "zeros", "circular"],
                    help="convolution padding: circular for periodic maps; auto = circular for scigen's "
                    "simulated (periodic) maps, zeros otherwise")
+    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest"],
+                   help="generator upsampling: transpose (the paper's stride-2 transposed convolutions) or "
+                   "nearest (x2 nearest neighbour + convolution: no checkerboard pattern in P(l), slower)")
     p.add_argument("--minibatch-std", action="store_true", help="give D the batch-spread feature")
     p.add_argument("--label-flip", type=float, default=0.01, help="probability of flipping a D label (0.01)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")

@@ -56,6 +56,9 @@ class CosmoGAN(Model):
         kernel_size: 5 (the paper).
         padding_mode: "zeros" (the paper) or "circular" (both networks see a torus: for periodic
             maps such as the simulator's).
+        upsample: "transpose" (the paper's stride-2 transposed convolutions) or "nearest"
+            (nearest-neighbour x2 then a convolution: no checkerboard pattern in the power
+            spectrum, Odena, Dumoulin & Olah 2016; about twice the generator's compute).
         minibatch_std: append the batch-spread feature to D (off in the paper).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
         label_flip: probability of swapping a D target (0.01).
@@ -70,8 +73,8 @@ class CosmoGAN(Model):
     """
 
     def __init__(self, map_size: int = 64, latent_dim: int = 64, width: int = 64, max_width: int = 512,
-                 kernel_size: int = 5, padding_mode: str = "zeros", minibatch_std: bool = False,
-                 lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
+                 kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
+                 minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
                  transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
@@ -83,7 +86,8 @@ class CosmoGAN(Model):
         self.transform = as_transform(transform)
         self.map_attrs = dict(map_attrs or {})
         self.generator = DCGANGenerator(map_size, 1, latent_dim, width=width, max_width=max_width,
-                                        kernel_size=kernel_size, padding_mode=padding_mode, out_act="tanh")
+                                        kernel_size=kernel_size, padding_mode=padding_mode, upsample=upsample,
+                                        out_act="tanh")
         self.discriminator = DCGANDiscriminator(map_size, 1, width=width, max_width=max_width,
                                                 kernel_size=kernel_size, padding_mode=padding_mode,
                                                 minibatch_std=minibatch_std)

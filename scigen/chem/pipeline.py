@@ -123,7 +123,9 @@ def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, 
     write_text_atomic(out / "data_report.json", json.dumps(report, indent=1) + "\n")
     vocab.save(out / "vocab.json")
     t0 = time.perf_counter()
-    result = fit(model, ArrayDataset(samples=ids), config, out_dir=out, resume=resume,
+    # batches of similar length: token_nll trims each batch to its longest molecule
+    dataset = ArrayDataset(samples=ids, bucket_lengths=(ids != Vocabulary.pad_id).sum(dim=1))
+    result = fit(model, dataset, config, out_dir=out, resume=resume,
                  checkpoint_extra={"training_set": {"source": source, "n": len(ids)}})
     return {"run": str(out), "model": kind, "molecules": len(ids), "skipped": dict(prepared.dropped),
             "vocab_size": len(vocab), "steps": result.steps, "epochs": round(result.epochs, 3),

@@ -15,11 +15,15 @@ class ArrayDataset(Dataset):
     ``ArrayDataset(samples=x, condition=c)`` yields ``{"samples": x[i], "condition": c[i]}``. Whole
     batches are gathered with one indexing operation (``__getitems__``), so small models are not
     slowed down by per-item collation.
+
+    ``bucket_lengths`` ((N,) ints, e.g. tokens per sequence): the engine then batches samples of
+    similar length together (:class:`scigen.engine.distributed.ResumableSampler`), so a sequence
+    model that trims each batch to its longest sample computes less padding.
     """
 
     collated = True  # __getitems__ returns a finished batch
 
-    def __init__(self, **arrays) -> None:
+    def __init__(self, *, bucket_lengths=None, **arrays) -> None:
         if not arrays:
             raise InputError("ArrayDataset needs at least one named array, e.g. ArrayDataset(samples=x)")
         self.arrays = {k: v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v)) for k, v in arrays.items()}
@@ -27,6 +31,12 @@ class ArrayDataset(Dataset):
         if len(set(lengths.values())) != 1:
             raise InputError(f"ArrayDataset arrays differ in length: {lengths}; give one row per sample in each")
         self._n = next(iter(lengths.values()))
+        self.bucket_lengths = None
+        if bucket_lengths is not None:
+            self.bucket_lengths = torch.as_tensor(np.asarray(bucket_lengths)).reshape(-1)
+            if len(self.bucket_lengths) != self._n:
+                raise InputError(f"ArrayDataset: bucket_lengths has {len(self.bucket_lengths)} entries for "
+                                 f"{self._n} samples; give one length per sample")
 
     def __len__(self) -> int:
         return self._n

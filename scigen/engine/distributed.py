@@ -92,11 +92,19 @@ class ResumableSampler(torch.utils.data.Sampler[int]):
     ``w``-th index starting at ``r``, so at each step the union of the ranks' batches equals the batch
     a single process with the global batch size would see. Indices are truncated so every rank has
     the same number of full batches.
+
+    With ``lengths`` ((n,) sizes, e.g. tokens per sequence) the epoch's permutation is cut into
+    pools of ``pool_batches`` global batches, each pool is sorted by length and split into batches,
+    and the batches are shuffled: batches hold samples of similar length (less padding), still
+    random, still a function of ``(seed, epoch)``.
     """
 
     def __init__(self, n: int, *, batch_size: int, seed: int, shuffle: bool = True,
-                 rank: int = 0, world_size: int = 1) -> None:
+                 rank: int = 0, world_size: int = 1, lengths: torch.Tensor | None = None,
+                 pool_batches: int = 50) -> None:
         self.n = n
+        self.lengths = None if lengths is None else torch.as_tensor(lengths).reshape(-1)
+        self.pool_batches = pool_batches
         self.batch_size = batch_size  # per rank
         self.seed = seed
         self.shuffle = shuffle
@@ -120,8 +128,25 @@ class ResumableSampler(torch.utils.data.Sampler[int]):
         else:
             order = torch.arange(self.n)
         used = self.batches_per_epoch * self.batch_size * self.world_size
-        mine = order[:used][self.rank::self.world_size]
+        order = order[:used]
+        if self.lengths is not None:
+            order = self._bucketed(order)
+        mine = order[self.rank::self.world_size]
         return iter(mine[self.start_batch * self.batch_size:].tolist())
+
+    def _bucketed(self, order: torch.Tensor) -> torch.Tensor:
+        """``order`` regrouped into global batches of similar length, the batches in random order."""
+        global_batch = self.batch_size * self.world_size
+        pool = global_batch * self.pool_batches
+        pools = []
+        for start in range(0, len(order), pool):
+            chunk = order[start:start + pool]
+            pools.append(chunk[torch.argsort(self.lengths[chunk], stable=True)])
+        batches = torch.cat(pools).view(-1, global_batch)
+        if self.shuffle:
+            g = torch.Generator().manual_seed(self.seed * 1_000_003 + self.epoch + 7_919)
+            batches = batches[torch.randperm(len(batches), generator=g)]
+        return batches.reshape(-1)  # rank r's k-th batch: every w-th sample of global batch k
 
     def __len__(self) -> int:
         return (self.batches_per_epoch - self.start_batch) * self.batch_size

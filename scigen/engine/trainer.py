@@ -107,7 +107,8 @@ class _Run:
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.runtime.use_scaler)
         self.per_rank_batch = cfg.batch_size // info.world_size
         self.sampler = dist_util.ResumableSampler(
-            len(self.dataset), batch_size=self.per_rank_batch, seed=cfg.seed, rank=info.rank, world_size=info.world_size
+            len(self.dataset), batch_size=self.per_rank_batch, seed=cfg.seed, rank=info.rank, world_size=info.world_size,
+            lengths=getattr(self.dataset, "bucket_lengths", None),
         )
         if self.sampler.batches_per_epoch == 0:
             raise InputError(f"the dataset has {len(self.dataset)} samples, fewer than one global batch of {cfg.batch_size}; lower --batch-size")
