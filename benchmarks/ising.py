@@ -19,9 +19,10 @@ Sections (each a ``run_*`` / ``md_*`` pair in ``PARTS``; add one to extend the b
   temperature, and validate with ``scigen.validate`` against the held-out set (memorisation check
   against the training set) and, separately, at the held-out temperatures (interpolation). Records
   every statistic's distance / noise floor per T, the sign balance and e, c against the exact
-  finite lattice; then the same GAN samples after K = 5, 20, 50 exact Metropolis sweeps
+  finite lattice; then the same GAN samples after K = 5, 20, 50, 100 exact Metropolis sweeps
   (``generate(..., refine_sweeps=K)``) beside their control, K sweeps from the simulator's starting
-  states without the GAN (``scigen.ising.data.short_chains``). Its files stay in
+  states without the GAN (``scigen.ising.data.short_chains``), and the same with 100 sweeps at the
+  held-out temperatures. Its files stay in
   ``runs/bench_ising/`` (reports, generated sets, the run).
 
 ``python -m benchmarks ising:gan`` runs only the named sections (comma-separated) and carries the
