@@ -1,7 +1,8 @@
 """Astro benchmark: speed of the map statistics, and their accuracy against Gaussian-field theory.
 
 ``python -m benchmarks astro [--quick]``; ``python -m benchmarks astro:cosmogan_nearest`` reruns one
-section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_nearest, galaxies).
+section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_nearest, cosmogan_bilinear,
+galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -21,9 +22,9 @@ section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_nearest, g
   and 1,000 maps per set (the floor shrinks with the set size), plus the generic checks, and the
   latest checkpoint beside it. Wall time, steps and the machine's load are recorded: other jobs
   share the cores.
-* cosmoGAN with resize-convolutions (``cosmogan_nearest``): the same with the generator's stride-2
-  transposed convolutions replaced by x2 nearest-neighbour upsampling + convolution
-  (``upsample="nearest"``), which cannot print the checkerboard pattern (Odena, Dumoulin & Olah 2016)
+* cosmoGAN with resize-convolutions (``cosmogan_nearest``, ``cosmogan_bilinear``): the same with the
+  generator's stride-2 transposed convolutions replaced by x2 nearest-neighbour or bilinear
+  upsampling + convolution (``upsample="nearest"`` / ``"bilinear"``), which cannot print the checkerboard pattern (Odena, Dumoulin & Olah 2016)
   that transposed convolutions leave in P(l) until training cancels it.
 * Galaxies (rendered, 32 x 32 colour): the VAE's held-out reconstruction error beside the mean-image
   baseline (also on the shipped Hubble patches); the AC-GAN's held-out classifier accuracy, and an
@@ -307,6 +308,7 @@ SECTIONS = {
                                                             (2.0, 4.0) if quick else (1.0, 2.0, 3.0, 4.0, 6.0)),
     "cosmogan": lambda quick: _cosmogan_quality(quick),
     "cosmogan_nearest": lambda quick: _cosmogan_quality(quick, upsample="nearest"),
+    "cosmogan_bilinear": lambda quick: _cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
 }
 
@@ -352,7 +354,8 @@ def markdown(result: dict) -> str:
     lines.append("\nANCHORS: gradient MF estimators reach 0.1-1.4% of the peak at 3-6 px smoothing on 512^2 maps; "
                  "peaks/BE87 1.03-1.07 at 3-6 px.")
     for key, title in (("cosmogan", "cosmoGAN on log-normal maps"),
-                       ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)")):
+                       ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
+                       ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
             lines += _cosmogan_markdown(result[key], title)
     if "galaxies" in result:
@@ -363,7 +366,8 @@ def markdown(result: dict) -> str:
 def _cosmogan_markdown(c: dict, title: str) -> list[str]:
     m = c["maps"]
     up = {"transpose": "stride-2 transposed convolutions (the paper's)",
-          "nearest": "x2 nearest-neighbour upsampling + convolution"}[c.get("upsample", "transpose")]
+          "nearest": "x2 nearest-neighbour upsampling + convolution",
+          "bilinear": "x2 bilinear upsampling + convolution"}[c.get("upsample", "transpose")]
     lines = ["", f"### {title}", "",
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
              f"(paper: 64), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "

@@ -274,9 +274,9 @@ def register(subparsers) -> None:
     p.add_argument("--padding", default="auto", choices=["auto", "zeros", "circular"],
                    help="convolution padding: circular for periodic maps; auto = circular for scigen's "
                    "simulated (periodic) maps, zeros otherwise")
-    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest"],
-                   help="generator upsampling: transpose (the paper's stride-2 transposed convolutions) or "
-                   "nearest (x2 nearest neighbour + convolution: no checkerboard pattern in P(l), slower)")
+    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"],
+                   help="generator upsampling: transpose (the paper's stride-2 transposed convolutions), "
+                   "nearest or bilinear (x2 upsampling + convolution: no checkerboard pattern in P(l), slower)")
     p.add_argument("--minibatch-std", action="store_true", help="give D the batch-spread feature")
     p.add_argument("--label-flip", type=float, default=0.01, help="probability of flipping a D label (0.01)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")

@@ -57,7 +57,8 @@ class Up(nn.Module):
     ``mode="transpose"``: a stride-2 transposed convolution (DCGAN); with circular padding the input
     is padded periodically and the output cropped, which is exactly a transposed convolution on a
     torus. ``mode="nearest"``: nearest-neighbour upsampling then a convolution (no checkerboard
-    artefacts).
+    artefacts). ``mode="bilinear"``: bilinear upsampling (a low-pass filter on the spectral images
+    that x2 upsampling creates; wrapped around the torus with circular padding) then a convolution.
     """
 
     def __init__(self, c_in: int, c_out: int, *, kernel_size: int = 4, padding_mode: str = "zeros",
@@ -75,17 +76,24 @@ class Up(nn.Module):
                                            padding=0 if circular else self.pad,
                                            output_padding=0 if circular else self.output_padding,
                                            bias=norm in (None, "none"))
-        elif mode == "nearest":
+        elif mode in ("nearest", "bilinear"):
             self.conv = nn.Conv2d(c_in, c_out, kernel_size if kernel_size % 2 else kernel_size - 1,
                                   padding="same", padding_mode=padding_mode, bias=norm in (None, "none"))
         else:
-            raise ValueError(f"unknown upsampling mode '{mode}'; use transpose or nearest")
+            raise ValueError(f"unknown upsampling mode '{mode}'; use transpose, nearest or bilinear")
         self.norm = _norm(norm, c_out)
         self.act = activation(act) if act else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "nearest":
             x = self.conv(F.interpolate(x, scale_factor=2, mode="nearest"))
+        elif self.mode == "bilinear":
+            if self.padding_mode == "circular":  # interpolate across the wrap-around edge, then crop
+                x = F.interpolate(F.pad(x, (1, 1, 1, 1), mode="circular"), scale_factor=2, mode="bilinear",
+                                  align_corners=False)[..., 2:-2, 2:-2]
+            else:
+                x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+            x = self.conv(x)
         elif self.padding_mode == "circular":
             # the full (unpadded) transposed convolution, its overhang wrapped around the torus:
             # full-output index o lands on output pixel (o - pad) mod 2n. Exact, and cheaper than

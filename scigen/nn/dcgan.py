@@ -31,7 +31,7 @@ class DCGANGenerator(nn.Module):
         width: channels of the finest hidden stage (doubling towards coarse stages, up to max_width).
         kernel_size: 4 (DCGAN) or 5 (cosmoGAN).
         padding_mode: "zeros" or "circular".
-        upsample: "transpose" or "nearest" (see :class:`scigen.nn.conv.Up`).
+        upsample: "transpose", "nearest" or "bilinear" (see :class:`scigen.nn.conv.Up`).
         n_classes, class_embed: class conditioning (an embedding of ``class_embed`` dims; 0 = off).
         condition_dim: continuous conditioning dimension (0 = off).
         out_act: "tanh", "sigmoid" or None for the output.

@@ -22,7 +22,7 @@ def tiny_maps():
 
 
 @pytest.mark.parametrize("padding, upsample", [("zeros", "transpose"), ("circular", "transpose"),
-                                               ("circular", "nearest")])
+                                               ("circular", "nearest"), ("circular", "bilinear")])
 def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample):
     maps, t = tiny_maps
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
@@ -78,6 +78,23 @@ def test_circular_upsampling_is_a_transposed_convolution_on_a_torus(k):
                                rtol=1e-5, atol=1e-5)
     up_cl = up.to(memory_format=torch.channels_last)
     torch.testing.assert_close(up_cl(x.contiguous(memory_format=torch.channels_last)), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_resize_upsampling_on_a_torus_has_no_edges(mode):
+    """Circular resize-convolutions: shifting the input by one pixel shifts the output by two, exactly."""
+    torch.manual_seed(0)
+    up = Up(3, 2, kernel_size=5, padding_mode="circular", mode=mode, norm=None, act=None)
+    x = torch.randn(2, 3, 6, 6)
+    assert up(x).shape == (2, 2, 12, 12)
+    torch.testing.assert_close(up(torch.roll(x, (1, 2), (2, 3))), torch.roll(up(x), (2, 4), (2, 3)),
+                               rtol=1e-5, atol=1e-5)
+    if mode == "bilinear":  # a constant stays constant (interpolation weights sum to one, across the edge too)
+        flat = Up(1, 1, kernel_size=1, padding_mode="circular", mode=mode, norm=None, act=None)
+        with torch.no_grad():
+            flat.conv.weight.fill_(1.0)
+            flat.conv.bias.zero_()
+        torch.testing.assert_close(flat(torch.full((1, 1, 4, 4), 2.5)), torch.full((1, 1, 8, 8), 2.5))
 
 
 @pytest.mark.parametrize("channels", [1, 3])
