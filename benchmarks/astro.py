@@ -24,8 +24,9 @@ galaxies).
   share the cores.
 * cosmoGAN with resize-convolutions (``cosmogan_nearest``, ``cosmogan_bilinear``): the same with the
   generator's stride-2 transposed convolutions replaced by x2 nearest-neighbour or bilinear
-  upsampling + convolution (``upsample="nearest"`` / ``"bilinear"``), which cannot print the checkerboard pattern (Odena, Dumoulin & Olah 2016)
-  that transposed convolutions leave in P(l) until training cancels it.
+  upsampling + convolution (``upsample="nearest"`` / ``"bilinear"``), which cannot print the
+  checkerboard pattern (Odena, Dumoulin & Olah 2016) that transposed convolutions leave in P(l)
+  until training cancels it.
 * Galaxies (rendered, 32 x 32 colour): the VAE's held-out reconstruction error beside the mean-image
   baseline (also on the shipped Hubble patches); the AC-GAN's held-out classifier accuracy, and an
   independent classifier (logistic regression on colour / concentration / m = 2 features, trained on
