@@ -37,14 +37,11 @@ Artifacts (runs, generated sets, report) stay under ``runs/benchmarks/astro/`` f
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 
-WORK = Path(__file__).resolve().parents[1] / "runs" / "benchmarks" / "astro"
+from benchmarks._astro_cosmogan import WORK, cosmogan_markdown, cosmogan_quality
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -163,75 +160,6 @@ def _minkowski_accuracy(n_maps: int, size: int, smoothings) -> list[dict]:
     return rows
 
 
-def _stat_rows(report) -> list[dict]:
-    return [{"name": r.name, "verdict": r.verdict, "distance": r.distance, "floor": r.noise_floor, "ratio": r.ratio,
-             "within_2x": bool(r.ratio is not None and r.ratio <= 2.0)} for r in report.statistics]
-
-
-def _cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
-    """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring)."""
-    import json
-
-    from scigen.astro.data import load_maps
-    from scigen.astro.maps import MapSimulator, write_maps
-    from scigen.astro.pipeline import generate, train_gan, validate_maps
-    from scigen.engine import TrainConfig, read_checkpoint_config
-    from scigen.io import read_sample_set
-
-    work = WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}"))
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    sim = MapSimulator(64, 3.5, lognormal=True)
-    n_train, n_val, n_test = (512, 100, 200) if quick else (8000, 300, 1000)
-    write_maps(work / "maps_train.h5", n_train, sim, seed=0)
-    write_maps(work / "maps_val.h5", n_val, sim, seed=3)  # selects the checkpoint: never the test set
-    write_maps(work / "maps_test.h5", n_test, sim, seed=1)
-    width, budget_s, max_steps, round_steps, every = ((16, 60.0, 100, 50, 25) if quick
-                                                      else (16, 30 * 60.0, 8000, 500, 250))
-    train_maps, val_maps = load_maps(work / "maps_train.h5"), load_maps(work / "maps_val.h5")
-    test = read_sample_set(work / "maps_test.h5").samples
-    run, steps, trained_s, load, speeds = work / "cosmo_run", 0, 0.0, [os.getloadavg()[0]], []
-    last = 0.0
-    while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
-        steps += round_steps
-        r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=1,
-                      keep_checkpoints=1, eval_every=every), width=width, upsample=upsample, resume=steps > round_steps,
-                      validation=val_maps, validation_maps=n_val)
-        last = r.elapsed_s
-        trained_s += r.elapsed_s
-        load.append(os.getloadavg()[0])
-        speeds.append(r.steps_per_s)
-        print(f"cosmoGAN {steps} steps, {trained_s:.0f} s, best {r.best}", flush=True)
-    evals = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    trajectory = [{"step": e["step"], **{k[5:]: v for k, v in e.items() if k.startswith("eval_")}}
-                  for e in evals if "eval_stat_score" in e]
-    best_step = read_checkpoint_config(run, "best")["step"]
-    t0 = time.perf_counter()
-    generate(run, n_test, work / "maps_fake.h5", seed=2, overwrite=True, which="best")
-    gen_s = time.perf_counter() - t0
-    generate(run, n_test, work / "maps_fake_latest.h5", seed=2, overwrite=True)
-    fake = read_sample_set(work / "maps_fake.h5").samples
-    by_n = {}
-    for n in ((50, 200) if quick else (100, 300, 1000)):
-        full = n == n_test
-        t0 = time.perf_counter()
-        rep = validate_maps(test[:n], fake[:n], work / "report" if full else None, fov_deg=3.5,
-                            train=train_maps.maps[:2000] if full else None, checks="default" if full else None)
-        by_n[str(n)] = {"statistics": _stat_rows(rep), "validate_s": time.perf_counter() - t0,
-                        "checks": [{"name": c.name, "verdict": c.verdict, "measure": c.statistic_name,
-                                    "value": c.statistic, "p": c.p_value} for c in rep.checks]}
-    latest = validate_maps(test, read_sample_set(work / "maps_fake_latest.h5").samples, fov_deg=3.5, checks=None)
-    seam = float(np.mean((fake[:, :, 0] - fake[:, :, -1]) ** 2) / np.mean(np.diff(fake, axis=2) ** 2))
-    real_seam = float(np.mean((test[:, :, 0] - test[:, :, -1]) ** 2) / np.mean(np.diff(test, axis=2) ** 2))
-    return {"maps": {"size": 64, "fov_deg": 3.5, "train": n_train, "validation": n_val, "test": n_test,
-                     "kind": "log-normal"},
-            "width": width, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
-            "budget_s": budget_s,
-            "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
-            "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
-            "latest_at_test": _stat_rows(latest), "seam_ratio_fake": seam, "seam_ratio_real": real_seam}
-
-
 def _morphology(images: np.ndarray) -> np.ndarray:
     """Colour, concentration and ring m = 2 amplitudes / phase twists, radii scaled to the image size."""
     n, _, h, w = images.shape
@@ -307,9 +235,9 @@ SECTIONS = {
                                     for ln in (False, True)],
     "minkowski_accuracy": lambda quick: _minkowski_accuracy(8 if quick else 64, 256,
                                                             (2.0, 4.0) if quick else (1.0, 2.0, 3.0, 4.0, 6.0)),
-    "cosmogan": lambda quick: _cosmogan_quality(quick),
-    "cosmogan_nearest": lambda quick: _cosmogan_quality(quick, upsample="nearest"),
-    "cosmogan_bilinear": lambda quick: _cosmogan_quality(quick, upsample="bilinear"),
+    "cosmogan": lambda quick: cosmogan_quality(quick),
+    "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
+    "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
 }
 
@@ -358,50 +286,10 @@ def markdown(result: dict) -> str:
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
-            lines += _cosmogan_markdown(result[key], title)
+            lines += cosmogan_markdown(result[key], title)
     if "galaxies" in result:
         lines += _galaxy_markdown(result["galaxies"])
     return "\n".join(lines)
-
-
-def _cosmogan_markdown(c: dict, title: str) -> list[str]:
-    m = c["maps"]
-    up = {"transpose": "stride-2 transposed convolutions (the paper's)",
-          "nearest": "x2 nearest-neighbour upsampling + convolution",
-          "bilinear": "x2 bilinear upsampling + convolution"}[c.get("upsample", "transpose")]
-    lines = ["", f"### {title}", "",
-             f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
-             f"(paper: 64), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
-             f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {c['budget_s'] / 60:.0f} min; 1 torch thread, "
-             f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s; load average "
-             f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them). Best "
-             f"checkpoint by {m['validation']} validation maps: step {c['best_step']}. Generated {m['test']} maps "
-             f"({c['generate_maps_per_s']:.0f} maps/s) vs {m['test']} held-out test maps. Cells: distance / noise "
-             "floor (chi^2 per dof for curves, so the ratio grows with the set size for any fixed bias); **bold** = "
-             "within 2x the floor (the issue's target).", "",
-             "| maps per set | " + " | ".join(r["name"] for r in next(iter(c["by_n"].values()))["statistics"]) + " |",
-             "|---|" + "---|" * len(next(iter(c["by_n"].values()))["statistics"])]
-    def cells(rows):
-        return " | ".join((f"**{r['ratio']:.3g}**" if r["within_2x"] else f"{r['ratio']:.3g}")
-                          if r["ratio"] is not None else r["verdict"] for r in rows)
-
-    for n, v in c["by_n"].items():
-        lines.append(f"| {n} | {cells(v['statistics'])} |")
-    lines.append(f"| {m['test']}, latest checkpoint (step {c['steps']}) | {cells(c['latest_at_test'])} |")
-    last = list(c["by_n"].values())[-1]
-    if last["checks"]:
-        lines += ["", "Generic checks at the largest size: " + "; ".join(
-            f"{k['name']} {k['verdict']} ({k['measure']} {k['value']:.3g}, p = {k['p']:.2g})"
-            if k["value"] is not None and k["p"] is not None else f"{k['name']} {k['verdict']}" for k in last["checks"]) + "."]
-    lines += ["", f"Periodicity: mean squared jump across the wrap-around edge / between neighbours = "
-              f"{c['seam_ratio_fake']:.2f} generated, {c['seam_ratio_real']:.2f} real.", "",
-              f"Validation during training ({m['validation']} maps per set; score = mean log10 ratio):", "",
-              "| step | score | " + " | ".join(k[:-6] for k in c["trajectory"][0] if k.endswith("_ratio")) + " |",
-              "|---|---|" + "---|" * sum(k.endswith("_ratio") for k in c["trajectory"][0])]
-    for t in c["trajectory"]:
-        lines.append(f"| {t['step']} | {t['stat_score']:.2f} | " +
-                     " | ".join(f"{v:.3g}" for k, v in t.items() if k.endswith("_ratio")) + " |")
-    return lines
 
 
 def _galaxy_markdown(g: dict) -> list[str]:
