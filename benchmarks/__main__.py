@@ -123,8 +123,9 @@ def rebuild_markdown() -> Path:
         module = importlib.import_module(f"benchmarks.{path.stem}")
         m = result.get("machine", {})
         parts.append(module.markdown(result).rstrip() + "\n")
-        if section_dates(result):
-            parts.append(section_dates(result))
+        dates = section_dates(result)
+        if dates:
+            parts.append(dates)
         parts.append(
             f"_Run {m.get('date', '?')} on {m.get('cpu', '?')} ({m.get('cores', '?')} cores"
             f"{', ' + ' '.join(m['simd']) if m.get('simd') else ''}, "

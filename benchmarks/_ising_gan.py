@@ -153,6 +153,16 @@ def _ratio(row: dict | None) -> str:
     return f"{row['ratio']:.2f}{mark}"
 
 
+def _three_way_rows(alone: dict, refined: dict, control: dict) -> list[str]:
+    """Markdown table of e, |m|, c, chi per temperature: distance / noise floor of the GAN alone /
+    GAN + sweeps / sweeps without the GAN (ratio tables as ``pipeline.ratio_table`` gives them)."""
+    lines = ["| T | e | \\|m\\| | c | chi |", "|---|---|---|---|---|"]
+    for t in sorted(refined.get("energy", {}), key=float):
+        cells = [" / ".join(_ratio(tab.get(n, {}).get(t)) for tab in (alone, refined, control)) for n in KEY_STATS]
+        lines.append(f"| {t} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def md_gan(r: dict) -> str:
     pc, ph = r["pass_counts"], r["pass_counts_held_out"]
     names = ["energy", "abs_magnetization", "specific_heat", "susceptibility", "magnetization_squared",
@@ -203,10 +213,7 @@ def md_gan(r: dict) -> str:
         lines += ["", f"GAN + {k} Metropolis sweeps at T (`generate(..., refine_sweeps={k})`) and its control, the "
                   f"same {k} sweeps from the simulator's starts (ordered below Tc, random above) without the GAN; "
                   "distance / noise floor at the trained temperatures (GAN alone / GAN + sweeps / control):", "",
-                  "| T | e | \\|m\\| | c | chi |", "|---|---|---|---|---|"]
-        for t in sorted(ref.get("energy", {}), key=float):
-            cells = [" / ".join(_ratio(tab.get(n, {}).get(t)) for tab in (r["trained"], ref, con)) for n in KEY_STATS]
-            lines.append(f"| {t} | " + " | ".join(cells) + " |")
+                  *_three_way_rows(r["trained"], ref, con)]
         pr, pk = r["pass_counts_refined"][str(k)], r["pass_counts_control"][str(k)]
         lines.append(f"\nPassing with {k} sweeps (GAN alone / GAN + sweeps / control): " + ", ".join(
             f"{short[n]} {count(pc, n)} / {count(pr, n)} / {count(pk, n)}" for n in KEY_STATS) + ".")
@@ -214,10 +221,7 @@ def md_gan(r: dict) -> str:
         k, ref, con = r["held_out_refine_sweeps"], r["held_out_refined"], r["held_out_control"]
         lines += ["", f"At the held-out temperatures (interpolation): GAN alone / GAN + {k} sweeps / {k} sweeps "
                   "without the GAN, against the held-out reference set:", "",
-                  "| T | e | \\|m\\| | c | chi |", "|---|---|---|---|---|"]
-        for t in sorted(ref.get("energy", {}), key=float):
-            cells = [" / ".join(_ratio(tab.get(n, {}).get(t)) for tab in (r["held_out"], ref, con)) for n in KEY_STATS]
-            lines.append(f"| {t} | " + " | ".join(cells) + " |")
+                  *_three_way_rows(r["held_out"], ref, con)]
         pr, pk = r["pass_counts_held_out_refined"], r["pass_counts_held_out_control"]
         lines.append(f"\nPassing at held-out temperatures (GAN alone / GAN + {k} sweeps / control): " + ", ".join(
             f"{short[n]} {count(ph, n)} / {count(pr, n)} / {count(pk, n)}" for n in KEY_STATS) + ".")

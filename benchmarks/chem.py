@@ -310,7 +310,7 @@ def markdown(result: dict) -> str:
         verdict = "met" if ag["max_abs_diff"] <= 1e-3 else "NOT met"
         lines += ["", f"Largest difference {ag['max_abs_diff']:.1e} (target <= 1e-3: {verdict}); all metrics "
                   f"in {ag['seconds_scigen']:.0f} s (scigen) vs {ag['seconds_moses']:.0f} s (MOSES' code)."]
-    lines += ["", f"FCD: {ag.get('fcd', result.get('fcd'))}. MOSES' published figures use its full 176k test set: SNN, Scaf and FCD "
+    lines += ["", f"FCD: {ag['fcd']}. MOSES' published figures use its full 176k test set: SNN, Scaf and FCD "
               "depend on set sizes, compare at equal n."]
     if "quality" in result:
         fcd_real = result["agreement"]["metrics"].get("FCD/Test", {}).get("scigen")

@@ -34,9 +34,7 @@ machine disturb far less than wall time; wall times are recorded beside them.
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
