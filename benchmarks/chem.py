@@ -41,10 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._chem_quality import _quality_markdown, generator_quality
+from benchmarks._chem_quality import _molsets_wheel, _quality_markdown, generator_quality
 
-MOLSETS = "molsets==0.3.1"
-WHEEL_CACHE = Path(os.environ.get("SCIGEN_CACHE", Path.home() / ".cache" / "scigen")) / "wheels"
 
 
 def _corrupt(smiles: list[str], n: int, rng: np.random.Generator) -> list[str]:
@@ -158,20 +156,6 @@ m = get_all_metrics(d["gen"], k=d["k"], n_jobs=1, device="cpu", test=d["test"], 
                     train=d["train"])
 json.dump({k: float(v) for k, v in m.items()}, open(sys.argv[3], "w"))
 """
-
-
-def _molsets_wheel() -> Path | None:
-    given = os.environ.get("SCIGEN_MOLSETS_WHEEL")
-    if given and Path(given).exists():
-        return Path(given)
-    found = sorted(WHEEL_CACHE.glob("molsets-0.3.1-*.whl"))
-    if found:
-        return found[0]
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([sys.executable, "-m", "pip", "download", MOLSETS, "--no-deps", "-d", str(WHEEL_CACHE), "-q"],
-                       capture_output=True, text=True)
-    found = sorted(WHEEL_CACHE.glob("molsets-0.3.1-*.whl"))
-    return found[0] if r.returncode == 0 and found else None
 
 
 def moses_reference(gen, test, test_scaffolds, train, k) -> tuple[dict | None, str]:

@@ -13,7 +13,9 @@
 - :func:`nci_first_5k`: RDKit's ``Data/NCI/first_5K.smi`` (4,999 NCI molecules, many charged,
   with metals or invalid valences): a messy real set for filter tests.
 
-``datasets/chem/build_chem_data.py`` rebuilds the shipped files byte for byte.
+``datasets/chem/build_chem_data.py`` rebuilds the shipped files byte for byte. For more of MOSES
+than ships, :func:`read_molsets_wheel` reads the full splits out of the molsets wheel
+(``pip download molsets==0.3.1 --no-deps``: 52 MB; nothing of molsets is installed or imported).
 """
 
 from __future__ import annotations
@@ -51,6 +53,35 @@ def load_moses(split: str = "train", n: int | None = None) -> np.ndarray:
     if n is not None and not 0 < n <= MOSES_SPLITS[split]:
         raise InputError(f"n must be in 1..{MOSES_SPLITS[split]} for the shipped MOSES '{split}' subset, got {n}")
     return read_smiles(resource_path(f"moses_{split}.csv.gz"), column="SMILES", limit=n).smiles
+
+
+def read_molsets_wheel(wheel, split: str = "train", n: int | None = None, seed: int = 0) -> np.ndarray:
+    """SMILES of a full MOSES split read from a molsets wheel file: (n,) object array of str.
+
+    Args:
+        wheel: path of ``molsets-0.3.1-py3-none-any.whl`` (a zip; read, never installed).
+        split: "train" (1,584,663), "test" (176,074) or "test_scaffolds" (176,225).
+        n: a seeded random subset of this many, in random order (None: the whole split, as stored).
+        seed: seed of the subset.
+    """
+    import zipfile
+
+    import pandas as pd
+
+    if split not in MOSES_FULL_SIZES:
+        raise InputError(f"MOSES split must be one of {', '.join(MOSES_FULL_SIZES)}, got {split!r}")
+    member = f"moses/dataset/data/{split}.csv.gz"
+    try:
+        with zipfile.ZipFile(wheel) as zf, zf.open(member) as fh:
+            smiles = pd.read_csv(fh, compression="gzip")["SMILES"].to_numpy(dtype=object)
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise InputError(f"{wheel}: cannot read {member} ({exc}); pass the molsets 0.3.1 wheel "
+                         "(pip download molsets==0.3.1 --no-deps)") from None
+    if n is None:
+        return smiles
+    if not 0 < n <= len(smiles):
+        raise InputError(f"n must be in 1..{len(smiles)} for MOSES '{split}', got {n}")
+    return smiles[np.random.default_rng(seed).permutation(len(smiles))[:n]]
 
 
 def load_approved_drugs():

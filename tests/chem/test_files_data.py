@@ -79,6 +79,32 @@ def test_shipped_moses_subsets():
         load_moses("valid")
 
 
+def test_full_moses_splits_read_from_a_molsets_wheel(tmp_path):
+    """A wheel laid out as molsets 0.3.1's (a zip with moses/dataset/data/<split>.csv.gz): the whole
+    split as stored, seeded subsets that are reproducible and drawn without replacement, and errors
+    that name the file and the fix."""
+    import zipfile
+
+    from scigen.chem.data import load_moses, read_molsets_wheel
+
+    train = list(load_moses("train", 500))
+    wheel = tmp_path / "molsets-0.3.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("moses/dataset/data/train.csv.gz", gzip.compress(("SMILES,SPLIT\n" + "".join(
+            f"{s},train\n" for s in train)).encode()))
+    assert list(read_molsets_wheel(wheel, "train")) == train
+    subset = read_molsets_wheel(wheel, "train", 200, seed=3)
+    assert len(set(subset)) == 200 and set(subset) <= set(train)
+    assert list(subset) == list(read_molsets_wheel(wheel, "train", 200, seed=3))
+    assert list(subset) != list(read_molsets_wheel(wheel, "train", 200, seed=4))
+    with pytest.raises(InputError, match="test_scaffolds.csv.gz.*pip download molsets"):
+        read_molsets_wheel(wheel, "test_scaffolds")
+    with pytest.raises(InputError, match="n must be in 1..500"):
+        read_molsets_wheel(wheel, "train", 501)
+    with pytest.raises(InputError, match="split"):
+        read_molsets_wheel(wheel, "valid")
+
+
 def test_approved_drugs_and_prototypes():
     from scigen.chem.data import load_approved_drugs, load_prototypes
     from scigen.chem.filters import moses_filter
