@@ -86,6 +86,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
 def cosmogan_markdown(c: dict, title: str) -> list[str]:
     m = c["maps"]
     up = {"transpose": "stride-2 transposed convolutions (the paper's)",
+          "transpose_blur": "stride-2 transposed convolutions, each hidden stage followed by a [1,2,1]^2/16 low-pass",
           "nearest": "x2 nearest-neighbour upsampling + convolution",
           "bilinear": "x2 bilinear upsampling + convolution"}[c.get("upsample", "transpose")]
     lines = ["", f"### {title}", "",

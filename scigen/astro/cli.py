@@ -274,8 +274,9 @@ def register(subparsers) -> None:
     p.add_argument("--padding", default="auto", choices=["auto", "zeros", "circular"],
                    help="convolution padding: circular for periodic maps; auto = circular for scigen's "
                    "simulated (periodic) maps, zeros otherwise")
-    p.add_argument("--upsample", default="transpose", choices=["transpose", "nearest", "bilinear"],
+    p.add_argument("--upsample", default="transpose", choices=["transpose", "transpose_blur", "nearest", "bilinear"],
                    help="generator upsampling: transpose (the paper's stride-2 transposed convolutions), "
+                   "transpose_blur (each hidden stage low-passed: no checkerboard lattice in P(l)), "
                    "nearest or bilinear (x2 upsampling + convolution: no checkerboard pattern in P(l), slower)")
     p.add_argument("--minibatch-std", action="store_true", help="give D the batch-spread feature")
     p.add_argument("--label-flip", type=float, default=0.01, help="probability of flipping a D label (0.01)")

@@ -56,7 +56,8 @@ class CosmoGAN(Model):
         kernel_size: 5 (the paper).
         padding_mode: "zeros" (the paper) or "circular" (both networks see a torus: for periodic
             maps such as the simulator's).
-        upsample: "transpose" (the paper's stride-2 transposed convolutions), "nearest" or
+        upsample: "transpose" (the paper's stride-2 transposed convolutions), "transpose_blur" (the
+            same, each hidden stage followed by a fixed binomial low-pass), "nearest" or
             "bilinear" (x2 upsampling then a convolution: no checkerboard pattern in the power
             spectrum, Odena, Dumoulin & Olah 2016; about twice the generator's compute).
         minibatch_std: append the batch-spread feature to D (off in the paper).

@@ -59,13 +59,19 @@ class Up(nn.Module):
     torus. ``mode="nearest"``: nearest-neighbour upsampling then a convolution (no checkerboard
     artefacts). ``mode="bilinear"``: bilinear upsampling (a low-pass filter on the spectral images
     that x2 upsampling creates; wrapped around the torus with circular padding) then a convolution.
+    ``mode="transpose_blur"``: the transposed convolution followed by a fixed binomial low-pass
+    ([1, 2, 1] x [1, 2, 1] / 16, per channel), whose response is zero at the output's Nyquist
+    frequency: the period-2 pattern that a stride-2 transposed convolution imprints (checkerboard;
+    after later x2 stages, a lattice of spikes at multiples of the coarse stage's Nyquist frequency
+    in the final power spectrum) is removed where it is made.
     """
 
     def __init__(self, c_in: int, c_out: int, *, kernel_size: int = 4, padding_mode: str = "zeros",
                  mode: str = "transpose", norm: str | None = "batch", act: str | None = "relu") -> None:
         super().__init__()
         self.mode, self.padding_mode, self.kernel_size = mode, padding_mode, kernel_size
-        if mode == "transpose":
+        self.blur = mode == "transpose_blur"
+        if mode in ("transpose", "transpose_blur"):
             # output = 2 * input needs output_padding op = 2 + 2p - k (0 or 1)
             self.pad = (kernel_size - 1) // 2
             self.output_padding = 2 + 2 * self.pad - kernel_size
@@ -80,7 +86,7 @@ class Up(nn.Module):
             self.conv = nn.Conv2d(c_in, c_out, kernel_size if kernel_size % 2 else kernel_size - 1,
                                   padding="same", padding_mode=padding_mode, bias=norm in (None, "none"))
         else:
-            raise ValueError(f"unknown upsampling mode '{mode}'; use transpose, nearest or bilinear")
+            raise ValueError(f"unknown upsampling mode '{mode}'; use transpose, transpose_blur, nearest or bilinear")
         self.norm = _norm(norm, c_out)
         self.act = activation(act) if act else nn.Identity()
 
@@ -105,7 +111,22 @@ class Up(nn.Module):
                 x = x + self.conv.bias.view(1, -1, 1, 1)
         else:
             x = self.conv(x)
+        if self.blur:
+            x = binomial_blur(x, circular=self.padding_mode == "circular")
         return self.act(self.norm(x))
+
+
+def binomial_blur(x: torch.Tensor, *, circular: bool = False) -> torch.Tensor:
+    """(B, C, H, W) -> same shape, each channel convolved with [1, 2, 1] x [1, 2, 1] / 16.
+
+    Mean-preserving, zero response at the Nyquist frequency of each axis. Edges: wrapped around
+    (``circular``) or mirrored (reflect padding).
+    """
+    c = x.shape[1]
+    k1 = x.new_tensor([1.0, 2.0, 1.0]) / 4
+    kernel = (k1[:, None] * k1[None, :]).expand(c, 1, 3, 3)
+    x = F.pad(x, (1, 1, 1, 1), mode="circular" if circular else "reflect")
+    return F.conv2d(x, kernel.to(x.dtype), groups=c)
 
 
 class Down(nn.Module):

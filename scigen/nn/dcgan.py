@@ -31,7 +31,10 @@ class DCGANGenerator(nn.Module):
         width: channels of the finest hidden stage (doubling towards coarse stages, up to max_width).
         kernel_size: 4 (DCGAN) or 5 (cosmoGAN).
         padding_mode: "zeros" or "circular".
-        upsample: "transpose", "nearest" or "bilinear" (see :class:`scigen.nn.conv.Up`).
+        upsample: "transpose", "transpose_blur", "nearest" or "bilinear" (see
+            :class:`scigen.nn.conv.Up`). With "transpose_blur" the output stage is a plain
+            transposed convolution: a fixed low-pass there would take power from the finest scales
+            that no later layer could restore.
         n_classes, class_embed: class conditioning (an embedding of ``class_embed`` dims; 0 = off).
         condition_dim: continuous conditioning dimension (0 = off).
         out_act: "tanh", "sigmoid" or None for the output.
@@ -53,7 +56,8 @@ class DCGANGenerator(nn.Module):
         blocks = []
         for c_in, c_out in zip(widths, widths[1:]):
             blocks.append(Up(c_in, c_out, kernel_size=kernel_size, padding_mode=padding_mode, mode=upsample, norm=norm))
-        blocks.append(Up(widths[-1], channels, kernel_size=kernel_size, padding_mode=padding_mode, mode=upsample,
+        last = "transpose" if upsample == "transpose_blur" else upsample
+        blocks.append(Up(widths[-1], channels, kernel_size=kernel_size, padding_mode=padding_mode, mode=last,
                          norm=None, act=None))
         self.blocks = nn.Sequential(*blocks)
         self.out_act = activation(out_act) if out_act and out_act != "sigmoid" else (nn.Sigmoid() if out_act else nn.Identity())

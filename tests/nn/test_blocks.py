@@ -26,7 +26,7 @@ def test_generator_and_discriminator_shapes(size, kernel):
 
 
 @pytest.mark.parametrize("kernel", [3, 4, 5])
-@pytest.mark.parametrize("mode", ["transpose", "nearest"])
+@pytest.mark.parametrize("mode", ["transpose", "transpose_blur", "nearest"])
 def test_circular_upsampling_is_periodic(kernel, mode):
     up = Up(2, 2, kernel_size=kernel, padding_mode="circular", mode=mode, norm=None, act=None)
     x = torch.randn(1, 2, 8, 8)
@@ -36,6 +36,25 @@ def test_circular_upsampling_is_periodic(kernel, mode):
         plain = torch.nn.functional.conv_transpose2d(x, up.conv.weight, up.conv.bias, stride=2, padding=up.pad,
                                                      output_padding=up.output_padding)
         assert torch.allclose(plain[..., 4:-4, 4:-4], up(x)[..., 4:-4, 4:-4], atol=1e-6)
+
+
+def test_blurred_transposed_upsampling_has_no_checkerboard():
+    """A stride-2 transposed convolution puts power at the output's Nyquist frequency (its
+    checkerboard); the binomial low-pass after it leaves none there, on the torus exactly."""
+    torch.manual_seed(0)
+    x = torch.randn(4, 3, 16, 16)
+    plain = Up(3, 2, kernel_size=5, padding_mode="circular", mode="transpose", norm=None, act=None)
+    blurred = Up(3, 2, kernel_size=5, padding_mode="circular", mode="transpose_blur", norm=None, act=None)
+    blurred.conv.load_state_dict(plain.conv.state_dict())
+
+    def nyquist_fraction(y):  # power in the Nyquist row and column of each 32 x 32 output
+        p = torch.fft.fft2(y.detach()).abs() ** 2
+        return float((p[..., 16, :].sum() + p[..., :, 16].sum()) / p.sum())
+
+    assert nyquist_fraction(plain(x)) > 0.01
+    assert nyquist_fraction(blurred(x)) < 1e-10
+    # the low-pass keeps the mean (the k = 0 mode) of every map
+    assert torch.allclose(blurred(x).mean(dim=(2, 3)), plain(x).mean(dim=(2, 3)), atol=1e-6)
 
 
 def test_circular_networks_commute_with_lattice_translations():
