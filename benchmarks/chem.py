@@ -44,7 +44,6 @@ import numpy as np
 from benchmarks._chem_quality import _molsets_wheel, _quality_markdown, generator_quality
 
 
-
 def _corrupt(smiles: list[str], n: int, rng: np.random.Generator) -> list[str]:
     """``n`` broken strings: a random character deleted or a ring digit / bracket inserted."""
     out = []

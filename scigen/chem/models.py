@@ -18,9 +18,9 @@ SMILES strings, exactly as decoded (invalid ones included: filter them with
   around the prototype's code) -> LSTM decoder with teacher forcing; KL weight annealed linearly.
 
 Both train under bf16 autocast when asked (``TrainConfig(precision="bf16")``, ``--precision bf16``):
-on a CPU with AVX512-BF16 that is 1.7x the tokens/s of fp32 for the 2 x 256 LSTM at the same loss
-per step (torch 2.13; ``benchmarks/chem.py`` probes both and trains with the faster). Sampling and
-scoring run in fp32.
+on a CPU with AVX512-BF16 the 2 x 256 LSTM runs 1.5x (two threads) to 1.7x (one) the steps/s of
+fp32 at the same loss per step (torch 2.13; ``benchmarks/chem.py`` probes both and trains with the
+faster). Sampling and scoring run in fp32.
 """
 
 from __future__ import annotations

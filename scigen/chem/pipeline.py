@@ -130,7 +130,8 @@ def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, 
     return {"run": str(out), "model": kind, "molecules": len(ids), "skipped": dict(prepared.dropped),
             "vocab_size": len(vocab), "steps": result.steps, "epochs": round(result.epochs, 3),
             "seconds": round(time.perf_counter() - t0, 1), "steps_per_s": round(result.steps_per_s, 3),
-            "threads": torch.get_num_threads(), "precision": result.runtime["precision"], "final": {k: round(v, 5) for k, v in result.metrics.items()},
+            "threads": torch.get_num_threads(), "precision": result.runtime["precision"],
+            "final": {k: round(v, 5) for k, v in result.metrics.items()},
             "parameters": sum(p.numel() for p in model.parameters())}
 
 

@@ -55,7 +55,7 @@ def resolve_runtime(device: torch.device, precision: str, model_supports_autocas
     """Choose autocast dtype and scaler: bf16 (or fp16 + scaler) on GPU, fp32 on CPU unless asked.
 
     bf16 autocast on the CPU ran ~17x slower than fp32 on an AVX2-only CPU (1.9x faster with
-    AVX512-BF16, 1.7x for nn.LSTM), so "auto" keeps CPU runs in fp32; "bf16" on CPU is honoured
+    AVX512-BF16, 1.5-1.7x for nn.LSTM), so "auto" keeps CPU runs in fp32; "bf16" on CPU is honoured
     when asked for explicitly.
     """
     if precision not in PRECISIONS:
