@@ -19,7 +19,7 @@ def _stat_rows(report) -> list[dict]:
              "within_2x": bool(r.ratio is not None and r.ratio <= 2.0)} for r in report.statistics]
 
 
-def cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
+def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5) -> dict:
     """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring)."""
     import json
 
@@ -29,7 +29,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
     from scigen.engine import TrainConfig, read_checkpoint_config
     from scigen.io import read_sample_set
 
-    work = WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}"))
+    work = WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}")
+                   + ("" if kernel_size == 5 else f"_k{kernel_size}"))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sim = MapSimulator(64, 3.5, lognormal=True)
@@ -46,7 +47,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
     while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
         steps += round_steps
         r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=1,
-                      keep_checkpoints=1, eval_every=every), width=width, upsample=upsample, resume=steps > round_steps,
+                      keep_checkpoints=1, eval_every=every), width=width, kernel_size=kernel_size, upsample=upsample,
+                      resume=steps > round_steps,
                       validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
@@ -77,6 +79,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose") -> dict:
     return {"maps": {"size": 64, "fov_deg": 3.5, "train": n_train, "validation": n_val, "test": n_test,
                      "kind": "log-normal"},
             "width": width, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
+            "kernel_size": kernel_size,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
@@ -91,7 +94,7 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
           "bilinear": "x2 bilinear upsampling + convolution"}[c.get("upsample", "transpose")]
     lines = ["", f"### {title}", "",
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
-             f"(paper: 64), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
+             f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
              f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {c['budget_s'] / 60:.0f} min; 1 torch thread, "
              f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s; load average "
              f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them). Best "

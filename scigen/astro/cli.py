@@ -117,8 +117,8 @@ def _train_gan(args) -> int:
     from scigen.engine.cli import train_config_from_args
 
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
-                       max_width=args.max_width, latent_dim=args.latent_dim, padding_mode=args.padding,
-                       upsample=args.upsample, minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
+                       max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
+                       padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -270,6 +270,8 @@ def register(subparsers) -> None:
     p.add_argument("--width", type=int, default=64, help="channels of the finest stage (64: the paper; "
                    "16-32 train several times faster on a CPU)")
     p.add_argument("--max-width", type=int, default=512, help="channel cap of the coarse stages (default 512)")
+    p.add_argument("--kernel-size", type=int, default=5, help="convolution kernel size of both networks (5: the "
+                   "paper; 4 divides the stride, so every output pixel of a transposed convolution gets as many taps)")
     p.add_argument("--latent-dim", type=int, default=64, help="noise dimension (default 64)")
     p.add_argument("--padding", default="auto", choices=["auto", "zeros", "circular"],
                    help="convolution padding: circular for periodic maps; auto = circular for scigen's "

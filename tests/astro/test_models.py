@@ -21,13 +21,14 @@ def tiny_maps():
     return maps, CosmoGANTransform.fit(maps)
 
 
-@pytest.mark.parametrize("padding, upsample", [("zeros", "transpose"), ("circular", "transpose"),
-                                               ("circular", "nearest"), ("circular", "bilinear")])
-def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample):
+@pytest.mark.parametrize("padding, upsample, kernel", [("zeros", "transpose", 5), ("circular", "transpose", 5),
+                                                       ("circular", "transpose", 4), ("circular", "transpose_blur", 5),
+                                                       ("circular", "nearest", 5), ("circular", "bilinear", 5)])
+def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel):
     maps, t = tiny_maps
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
-    check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, padding_mode=padding, upsample=upsample,
-                                 transform=json.loads(t.to_json()), map_attrs={"fov_deg": 0.875}),
+    check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, kernel_size=kernel, padding_mode=padding,
+                                 upsample=upsample, transform=json.loads(t.to_json()), map_attrs={"fov_deg": 0.875}),
                 ds, tmp_path, expect_shape=(16, 16), expect_dtype=torch.float32)
 
 
