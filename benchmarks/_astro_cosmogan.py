@@ -94,7 +94,9 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
           "bilinear": "x2 bilinear upsampling + convolution"}[c.get("upsample", "transpose")]
     lines = ["", f"### {title}", "",
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
-             f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), {c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; trained on the CPU for "
+             f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), "
+             f"{c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; "
+             "trained on the CPU for "
              f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {c['budget_s'] / 60:.0f} min; 1 torch thread, "
              f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s; load average "
              f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them). Best "

@@ -302,7 +302,8 @@ def _quality_markdown(q: dict, fcd_real: float | None = None) -> list[str]:
         lines.append(f"- {tr['model']} ({size}; {tr['parameters']:,} parameters): {tr['steps']} steps of batch "
                      f"{q['batch_size']} ({tr['epochs']:.2f} epochs) in {tr['wall_s'] / 60:.1f} min wall, "
                      f"{tr['cpu_s'] / 60:.1f} min CPU (budget {tr['budget_s'] / 60:.0f} min wall), "
-                     f"{tr.get('precision', 'fp32')}{_probe_note(tr)}, {tr['threads']} torch thread(s) on {q['cpu_count']} cores (load average "
+                     f"{tr.get('precision', 'fp32')}{_probe_note(tr)}, {tr['threads']} torch thread(s) on "
+                     f"{q['cpu_count']} cores (load average "
                      f"{tr['load_average'][0]:.1f} at the end); final loss {tr['final'].get('loss', float('nan')):.3f}; "
                      f"sampling {q[tag]['sampling_per_s']:,.0f} molecules/s.")
     steps = "; ".join(f"{k} {v['wall_s'] / 60:.1f} / {v['cpu_s'] / 60:.1f}" for k, v in q["steps"].items())

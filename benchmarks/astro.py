@@ -293,7 +293,8 @@ def markdown(result: dict) -> str:
                  "peaks/BE87 1.03-1.07 at 3-6 px.")
     for key, title in (("cosmogan", "cosmoGAN on log-normal maps"),
                        ("cosmogan_k4", "cosmoGAN with 4 x 4 kernels"),
-                       ("cosmogan_blur", "cosmoGAN with anti-aliased transposed convolutions (hidden stages low-passed)"),
+                       ("cosmogan_blur",
+                        "cosmoGAN with anti-aliased transposed convolutions (hidden stages low-passed)"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:

@@ -118,7 +118,8 @@ def _train_gan(args) -> int:
 
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
-                       padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std, label_flip=args.label_flip, lr=args.lr,
+                       padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
+                       label_flip=args.label_flip, lr=args.lr,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))

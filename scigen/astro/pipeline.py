@@ -97,8 +97,8 @@ def statistics_evaluator(real, n: int = 300, *, fov_deg: float | None = None, se
 
 
 def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, latent_dim: int = 64,
-              kernel_size: int = 5, padding_mode: str = "auto", upsample: str = "transpose", minibatch_std: bool = False,
-              label_flip: float = 0.01, lr: float = 2e-4, fov_deg: float | None = None, limit: int | None = None,
+              kernel_size: int = 5, padding_mode: str = "auto", upsample: str = "transpose",
+              minibatch_std: bool = False, label_flip: float = 0.01, lr: float = 2e-4, fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               evaluate=None):
     """Train a :class:`~scigen.astro.models.CosmoGAN` on maps; returns the engine's ``TrainResult``.
@@ -156,8 +156,8 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
                      "units": maps.attrs.get("units") or maps.unit, "bunit": _fits_unit(maps),
                      "map_kind": maps.attrs.get("map_kind"), "periodic": is_periodic(maps),
                      "training_data": str(maps.source), "training_maps": int(n)}
-        model_config = dict(map_size=h, latent_dim=latent_dim, width=width, max_width=max_width, kernel_size=kernel_size,
-                            padding_mode=padding_mode, upsample=upsample, minibatch_std=minibatch_std, lr=lr,
+        model_config = dict(map_size=h, latent_dim=latent_dim, width=width, max_width=max_width,
+                            kernel_size=kernel_size, padding_mode=padding_mode, upsample=upsample, minibatch_std=minibatch_std, lr=lr,
                             label_flip=label_flip,
                             transform=json.loads(transform.to_json()), map_attrs=map_attrs)
     if validation is not None:

@@ -70,7 +70,6 @@ class Up(nn.Module):
                  mode: str = "transpose", norm: str | None = "batch", act: str | None = "relu") -> None:
         super().__init__()
         self.mode, self.padding_mode, self.kernel_size = mode, padding_mode, kernel_size
-        self.blur = mode == "transpose_blur"
         if mode in ("transpose", "transpose_blur"):
             # output = 2 * input needs output_padding op = 2 + 2p - k (0 or 1)
             self.pad = (kernel_size - 1) // 2
@@ -111,7 +110,7 @@ class Up(nn.Module):
                 x = x + self.conv.bias.view(1, -1, 1, 1)
         else:
             x = self.conv(x)
-        if self.blur:
+        if self.mode == "transpose_blur":
             x = binomial_blur(x, circular=self.padding_mode == "circular")
         return self.act(self.norm(x))
 
