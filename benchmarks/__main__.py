@@ -24,6 +24,9 @@ RESULTS_DIR = HERE / "results"
 RESULTS_MD = HERE / "RESULTS.md"
 
 
+ON_REQUEST = {"gpu"}  # run only when named: it measures runs trained on a lent GPU machine
+
+
 def available() -> list[str]:
     return sorted(p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_"))
 
@@ -145,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(available()))
         return 0
-    targets = [parse_target(t) for t in args.names] or [(n, None) for n in available()]
+    targets = [parse_target(t) for t in args.names] or [(n, None) for n in available() if n not in ON_REQUEST]
     unknown = sorted({n for n, _ in targets} - set(available()))
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; available: {available()}")

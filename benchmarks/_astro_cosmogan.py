@@ -19,8 +19,14 @@ def _stat_rows(report) -> list[dict]:
              "within_2x": bool(r.ratio is not None and r.ratio <= 2.0)} for r in report.statistics]
 
 
-def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5) -> dict:
-    """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring)."""
+def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
+                     width: int = 16,
+                     budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
+                     device: str = "cpu", threads: int = 1, work: Path | None = None) -> dict:
+    """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring).
+
+    The defaults are the CPU benchmark's (width 16, 30 min, at most 8,000 steps, one thread);
+    ``benchmarks/_gpu_train.py`` runs the paper's width 64 on a GPU through the same path."""
     import json
 
     from scigen.astro.data import load_maps
@@ -29,8 +35,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     from scigen.engine import TrainConfig, read_checkpoint_config
     from scigen.io import read_sample_set
 
-    work = WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}")
-                   + ("" if kernel_size == 5 else f"_k{kernel_size}"))
+    work = work or WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}")
+                           + ("" if kernel_size == 5 else f"_k{kernel_size}") + ("" if ema is None else "_ema"))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sim = MapSimulator(64, 3.5, lognormal=True)
@@ -38,16 +44,16 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     write_maps(work / "maps_train.h5", n_train, sim, seed=0)
     write_maps(work / "maps_val.h5", n_val, sim, seed=3)  # selects the checkpoint: never the test set
     write_maps(work / "maps_test.h5", n_test, sim, seed=1)
-    width, budget_s, max_steps, round_steps, every = ((16, 60.0, 100, 50, 25) if quick
-                                                      else (16, 30 * 60.0, 8000, 500, 250))
+    if quick:
+        budget_s, max_steps, round_steps, every = 60.0, 100, 50, 25
     train_maps, val_maps = load_maps(work / "maps_train.h5"), load_maps(work / "maps_val.h5")
     test = read_sample_set(work / "maps_test.h5").samples
     run, steps, trained_s, load, speeds = work / "cosmo_run", 0, 0.0, [os.getloadavg()[0]], []
     last = 0.0
     while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
         steps += round_steps
-        r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=1,
-                      keep_checkpoints=1, eval_every=every), width=width, kernel_size=kernel_size, upsample=upsample,
+        r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=threads, device=device,
+                      keep_checkpoints=1, eval_every=every), width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
                       resume=steps > round_steps,
                       validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
@@ -78,12 +84,21 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     real_seam = float(np.mean((test[:, :, 0] - test[:, :, -1]) ** 2) / np.mean(np.diff(test, axis=2) ** 2))
     return {"maps": {"size": 64, "fov_deg": 3.5, "train": n_train, "validation": n_val, "test": n_test,
                      "kind": "log-normal"},
-            "width": width, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
-            "kernel_size": kernel_size,
+            "width": width, "device": device, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
+            "kernel_size": kernel_size, "ema": ema,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
             "latest_at_test": _stat_rows(latest), "seam_ratio_fake": seam, "seam_ratio_real": real_seam}
+
+
+def _where_trained(c: dict) -> str:
+    rates = f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s"
+    head = f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {round(c['budget_s'] / 60, 1):g} min; "
+    if str(c.get("device", "cpu")).startswith("cuda"):
+        return f"trained on {c.get('gpu') or 'a GPU'} ({c.get('torch', '')}) for {head}{rates}, validations included)."
+    return (f"trained on the CPU for {head}1 torch thread, {rates}; load average "
+            f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them).")
 
 
 def cosmogan_markdown(c: dict, title: str) -> list[str]:
@@ -96,10 +111,8 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
              f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), "
              f"{c['padding']} padding, generator upsampling by {up}, batch 64, Adam 2e-4/0.5, label flip 0.01; "
-             "trained on the CPU for "
-             f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {c['budget_s'] / 60:.0f} min; 1 torch thread, "
-             f"{min(c['steps_per_s']):.2f}-{max(c['steps_per_s']):.2f} steps/s; load average "
-             f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them). Best "
+             + (f"generator weights averaged (EMA decay {c['ema']}); " if c.get("ema") else "")
+             + _where_trained(c) + " Best "
              f"checkpoint by {m['validation']} validation maps: step {c['best_step']}. Generated {m['test']} maps "
              f"({c['generate_maps_per_s']:.0f} maps/s) vs {m['test']} held-out test maps. Cells: distance / noise "
              "floor (chi^2 per dof for curves, so the ratio grows with the set size for any fixed bias); **bold** = "

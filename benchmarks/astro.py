@@ -245,6 +245,7 @@ SECTIONS = {
     "cosmogan": lambda quick: cosmogan_quality(quick),
     "cosmogan_k4": lambda quick: cosmogan_quality(quick, kernel_size=4),
     "cosmogan_blur": lambda quick: cosmogan_quality(quick, upsample="transpose_blur"),
+    "cosmogan_ema": lambda quick: cosmogan_quality(quick, ema=0.999),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),

@@ -119,7 +119,7 @@ def _train_gan(args) -> int:
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
-                       label_flip=args.label_flip, lr=args.lr,
+                       label_flip=args.label_flip, lr=args.lr, ema=args.ema,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -284,6 +284,8 @@ def register(subparsers) -> None:
     p.add_argument("--minibatch-std", action="store_true", help="give D the batch-spread feature")
     p.add_argument("--label-flip", type=float, default=0.01, help="probability of flipping a D label (0.01)")
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")
+    p.add_argument("--ema", type=float, help="sample from a moving average of the generator's weights with this "
+                   "decay (e.g. 0.999); off in the paper")
     p.add_argument("--fov", type=float, help="map width in degrees when the data do not say")
     p.add_argument("--limit", type=int, help="train on at most this many maps")
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "

@@ -21,7 +21,10 @@ import torch
 from torch.nn import functional as F
 
 from scigen.engine.model import Model, register_model
-from scigen.nn import ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, kl_divergence, reparameterize
+from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy, ema_decay,
+                       kl_divergence, recalibrate_batch_norm, reparameterize, update_average)
+
+EMA_CALIBRATION_BATCH, EMA_CALIBRATION_BATCHES = 64, 16  # 1,024 noise vectors for the average's batch-norm statistics
 
 
 def _adam(params, lr: float, beta1: float) -> torch.optim.Adam:
@@ -63,6 +66,10 @@ class CosmoGAN(Model):
         minibatch_std: append the batch-spread feature to D (off in the paper).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
         label_flip: probability of swapping a D target (0.01).
+        ema: decay of an exponential moving average of the generator's weights, updated after each
+            generator step (0.999 in progressive GANs); sampling then uses the average, with its
+            batch-norm statistics re-estimated on 1,024 fixed noise vectors (BigGAN's "standing
+            statistics"). None (the paper): sample the last generator.
         transform: the pixel transform as a dict (``json.loads(CosmoGANTransform.to_json())``); the
             network works in its tanh space. None: the data already lie in [-1, 1].
         map_attrs: geometry and units of the training maps (``fov_deg``, ``pixel_arcmin``,
@@ -76,14 +83,16 @@ class CosmoGAN(Model):
     def __init__(self, map_size: int = 64, latent_dim: int = 64, width: int = 64, max_width: int = 512,
                  kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
-                 transform: dict | None = None, map_attrs: dict | None = None) -> None:
+                 ema: float | None = None, transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
 
         if padding_mode not in ("zeros", "circular"):
             raise ValueError(f"padding_mode must be 'zeros' or 'circular', got {padding_mode!r}")
+        if ema is not None and not 0.0 < ema < 1.0:
+            raise ValueError(f"ema must be a decay in (0, 1) (e.g. 0.999) or None, got {ema!r}")
         self.latent_dim, self.lr, self.beta1, self.label_flip = latent_dim, lr, beta1, label_flip
-        self.map_size = map_size
+        self.map_size, self.ema = map_size, ema
         self.transform = as_transform(transform)
         self.map_attrs = dict(map_attrs or {})
         self.generator = DCGANGenerator(map_size, 1, latent_dim, width=width, max_width=max_width,
@@ -92,6 +101,8 @@ class CosmoGAN(Model):
         self.discriminator = DCGANDiscriminator(map_size, 1, width=width, max_width=max_width,
                                                 kernel_size=kernel_size, padding_mode=padding_mode,
                                                 minibatch_std=minibatch_std)
+        self.generator_ema = averaged_copy(self.generator) if ema else None
+        self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
@@ -113,14 +124,25 @@ class CosmoGAN(Model):
             d_gen = self.discriminator(self.generator(z))
             loss_g = F.softplus(-d_gen).mean()  # non-saturating: -log D(G(z))
         ctx.optimize("generator", loss_g)
+        if self.generator_ema is not None:
+            update_average(self.generator_ema, self.generator, ema_decay(self.ema, ctx.step))
+            self._ema_calibrated = False
         return {"loss_d": loss_d, "loss_g": loss_g, "d_real": torch.sigmoid(d_real).mean(),
                 "d_fake": torch.sigmoid(d_fake).mean()}
 
     @torch.no_grad()
     def sample_network(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
-        """(n, 1, H, W) generator outputs in tanh space (noise drawn from ``generator``)."""
+        """(n, 1, H, W) generator outputs in tanh space (noise drawn from ``generator``), from the
+        averaged generator when the model keeps one (``ema``)."""
         z = torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(self.device)
-        return self.generator(z).float()
+        if self.generator_ema is None:
+            return self.generator(z).float()
+        if not self._ema_calibrated:  # standing statistics of the averaged weights, from fixed noise
+            noise = torch.Generator().manual_seed(0)
+            recalibrate_batch_norm(self.generator_ema, lambda i: torch.randn(
+                EMA_CALIBRATION_BATCH, self.latent_dim, generator=noise).to(self.device), EMA_CALIBRATION_BATCHES)
+            self._ema_calibrated = True
+        return self.generator_ema(z).float()
 
     def to_physical(self, s: torch.Tensor | np.ndarray) -> torch.Tensor:
         """Tanh-space maps (N, 1, H, W) or (N, H, W) -> physical maps (N, H, W) float32 (CPU)."""

@@ -61,10 +61,13 @@ class PreparedSet:
 def prepare_smiles(smiles: Sequence[str], *, max_len: int, filt=None, vocab=None) -> PreparedSet:
     """Filter a training set: valid, canonical, deduplicated (or ``filt``), at most ``max_len``
     tokens, and (when ``vocab`` is given) made of its tokens; the rest is counted by reason."""
-    from scigen.chem.filters import MoleculeFilter
     from scigen.chem.tokenizer import tokenize_smiles
 
-    result = (filt or MoleculeFilter())(smiles)
+    if filt is None:  # imported here so that a given filter spares RDKit (pre-filtered sets on a GPU machine)
+        from scigen.chem.filters import MoleculeFilter
+
+        filt = MoleculeFilter()
+    result = filt(smiles)
     kept, dropped, examples = [], Counter(result.dropped), dict(result.examples)
     for s in result.kept:
         tokens = tokenize_smiles(s)

@@ -70,3 +70,50 @@ def test_slerp_keeps_the_norm_of_orthogonal_unit_vectors():
     a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
     path = slerp(a, b, torch.linspace(0, 1, 5))
     assert torch.allclose(path.norm(dim=1), torch.ones(5)) and torch.allclose(path[0], a) and torch.allclose(path[-1], b)
+
+
+def test_weight_average_is_an_exponential_moving_average():
+    """update_average: a <- d a + (1 - d) p for parameters and float buffers, integer buffers copied;
+    of weights that oscillate about a centre it keeps the centre (what averaging a GAN buys)."""
+    from scigen.nn import averaged_copy, ema_decay, update_average
+
+    live = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+    avg = averaged_copy(live)
+    assert all(not p.requires_grad for p in avg.parameters())
+    centre = [p.detach().clone() for p in live.parameters()]
+    before = [p.clone() for p in avg.parameters()]
+    with torch.no_grad():
+        for p in live.parameters():
+            p.add_(1.0)
+        live[1].running_mean.fill_(4.0)
+        live[1].num_batches_tracked.fill_(7)
+    update_average(avg, live, 0.75)
+    for a, b, p in zip(avg.parameters(), before, live.parameters()):
+        torch.testing.assert_close(a, 0.75 * b + 0.25 * p)
+    torch.testing.assert_close(avg[1].running_mean, torch.full((2,), 1.0))  # 0.75 * 0 + 0.25 * 4
+    assert int(avg[1].num_batches_tracked) == 7
+    for step in range(2000):  # live weights jump between centre + 1 and centre - 1
+        with torch.no_grad():
+            for p, c in zip(live.parameters(), centre):
+                p.copy_(c + (1.0 if step % 2 else -1.0))
+        update_average(avg, live, ema_decay(0.99, step))
+    for a, c in zip(avg.parameters(), centre):
+        assert float((a - c).abs().max()) < 0.02  # the +-1 swings average out to within 1%
+    assert ema_decay(0.999, 0) == pytest.approx(0.1) and ema_decay(0.999, 10**6) == 0.999
+
+
+def test_batch_norm_recalibration_measures_the_network_it_is_given():
+    """Standing statistics: the running mean/variance become the average of the batch statistics
+    over the calibration passes (what the layer sees), whatever they held before; the network keeps
+    its mode and momentum."""
+    from scigen.nn import recalibrate_batch_norm
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3)).eval()
+    net[1].running_mean.fill_(100.0)  # stale statistics, as an average of weights leaves them
+    inputs = [torch.randn(256, 4, generator=torch.Generator().manual_seed(i)) * 2 + 1 for i in range(8)]
+    recalibrate_batch_norm(net, lambda i: inputs[i], batches=8)
+    with torch.no_grad():
+        hidden = [net[0](x) for x in inputs]
+    torch.testing.assert_close(net[1].running_mean, torch.stack([h.mean(0) for h in hidden]).mean(0))
+    torch.testing.assert_close(net[1].running_var, torch.stack([h.var(0) for h in hidden]).mean(0))
+    assert not net.training and net[1].momentum == 0.1
