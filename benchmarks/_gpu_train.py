@@ -158,12 +158,13 @@ def train(args) -> None:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    procs = {}
+    procs, logs = {}, []
     for tag in args.jobs.split(","):
         cmd = [sys.executable, "-m", "benchmarks._gpu_train", "job", tag, "--work", str(work), "--t0", str(t0),
                "--budget", str(args.budget), "--smiles", str(args.smiles), "--device", args.device]
         cmd += ["--quick"] if args.quick else []
-        procs[tag] = subprocess.Popen(cmd, stdout=open(work / f"{tag}.log", "w"), stderr=subprocess.STDOUT, env=env)
+        logs.append(open(work / f"{tag}.log", "w"))
+        procs[tag] = subprocess.Popen(cmd, stdout=logs[-1], stderr=subprocess.STDOUT, env=env)
     deadline, report = t0 + args.budget + args.grace, t0
     while any(p.poll() is None for p in procs.values()):
         time.sleep(2)
@@ -178,6 +179,8 @@ def train(args) -> None:
                     print(f"{tag}: past the deadline, ended", flush=True)
                     p.terminate()
             time.sleep(3)
+    for log in logs:
+        log.close()
     for tag, p in procs.items():
         print(f"--- {tag}: exit {p.returncode}; log tail:\n" + "".join((work / f"{tag}.log").read_text()
                                                                        .splitlines(True)[-6:]), flush=True)

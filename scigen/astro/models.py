@@ -108,6 +108,10 @@ class CosmoGAN(Model):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
                 "generator": _adam(self.generator.parameters(), self.lr, self.beta1)}
 
+    def load_state_dict(self, state_dict, *args, **kwargs):
+        self._ema_calibrated = False  # new weights: the average's statistics are measured again
+        return super().load_state_dict(state_dict, *args, **kwargs)
+
     def training_step(self, batch, ctx):
         real = batch["samples"]  # (B, 1, H, W) in tanh space
         if real.dim() == 3:
