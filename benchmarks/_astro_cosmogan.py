@@ -52,10 +52,10 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     last = 0.0
     while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
         steps += round_steps
-        r = train_gan(train_maps, run, TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=threads, device=device,
-                      keep_checkpoints=1, eval_every=every), width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
-                      resume=steps > round_steps,
-                      validation=val_maps, validation_maps=n_val)
+        config = TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=threads, device=device,
+                             keep_checkpoints=1, eval_every=every)
+        r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
+                      resume=steps > round_steps, validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
         load.append(os.getloadavg()[0])
@@ -84,7 +84,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     real_seam = float(np.mean((test[:, :, 0] - test[:, :, -1]) ** 2) / np.mean(np.diff(test, axis=2) ** 2))
     return {"maps": {"size": 64, "fov_deg": 3.5, "train": n_train, "validation": n_val, "test": n_test,
                      "kind": "log-normal"},
-            "width": width, "device": device, "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
+            "width": width, "device": device, "threads": threads,
+            "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
             "kernel_size": kernel_size, "ema": ema,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
@@ -97,7 +98,8 @@ def _where_trained(c: dict) -> str:
     head = f"{c['steps']} steps in {c['train_s'] / 60:.1f} min (budget {round(c['budget_s'] / 60, 1):g} min; "
     if str(c.get("device", "cpu")).startswith("cuda"):
         return f"trained on {c.get('gpu') or 'a GPU'} ({c.get('torch', '')}) for {head}{rates}, validations included)."
-    return (f"trained on the CPU for {head}1 torch thread, {rates}; load average "
+    threads = c.get("threads", 1)
+    return (f"trained on the CPU for {head}{threads} torch thread{'s' if threads > 1 else ''}, {rates}; load average "
             f"{min(c['load_avg']):.1f}-{max(c['load_avg']):.1f} on 2 cores: other jobs shared them).")
 
 

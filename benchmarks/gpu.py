@@ -106,7 +106,8 @@ def _chem_markdown(c: dict) -> list[str]:
         lines.append(f"| {key} | " + " | ".join(cells) + f" | {f(MOSES_ANCHORS['chem.char_lstm'].get(key), 4)} | "
                      f"{f(MOSES_ANCHORS['chem.prototype_vae'].get(key), 4)} |")
     for tag, m in models.items():
-        temps = "; ".join(f"T={t}: valid {f(v['valid'])}, novelty {f(v['Novelty'])}" for t, v in m["temperatures"].items())
+        temps = "; ".join(f"T={t}: valid {f(v['valid'])}, novelty {f(v['Novelty'])}"
+                          for t, v in m["temperatures"].items())
         line = f"- `{tag}`: sampling {m['sampling_per_s']:,.0f} molecules/s on this CPU; {temps}."
         if "prototypes" in m:
             rc, rt = m["prototypes"]["reconstruction"], m["prototypes"]["retrospective"]
