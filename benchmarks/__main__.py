@@ -103,6 +103,16 @@ def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = Non
     return out
 
 
+def printable(module, result: dict) -> str:
+    """The module's markdown of ``result``, or, when sections its markdown needs were never measured
+    (a first ``--quick`` run of one section), a line naming them: the JSON holds what was measured."""
+    missing = [k for k in getattr(module, "SECTIONS", {}) if k not in result]
+    if missing:
+        return (f"(no markdown: sections {missing} have no recorded result here; run them once, or read "
+                "the JSON)")
+    return module.markdown(result)
+
+
 def section_dates(result: dict) -> str:
     """A line naming when each section was measured, when they were not all measured in one run."""
     measured = result.get("measured") or {}
@@ -163,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         target = recorded_path(name, args.quick)
         target.parent.mkdir(parents=True, exist_ok=True)
         out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
-        print(module.markdown(result))
+        print(printable(module, result))
         print(f"wrote {out}", file=sys.stderr)
     if not args.quick:
         print(f"wrote {rebuild_markdown()}", file=sys.stderr)

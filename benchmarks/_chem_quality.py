@@ -83,7 +83,8 @@ class _Clock:
         return {"wall_s": round(time.perf_counter() - self.wall, 1), "cpu_s": round(time.process_time() - self.cpu, 1)}
 
 
-def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, seed: int = 0) -> dict:
+def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, seed: int = 0,
+                    representation: str = "smiles", size: dict | None = None) -> dict:
     """Train ``kind`` for about ``budget_s`` seconds of wall time: a 60-step probe in each of fp32
     and bf16 autocast measures steps/s here and now (over its last 20 steps); the run takes the
     faster precision (bf16 where the CPU has AVX512-BF16 or AMX, fp32 elsewhere) and gets
@@ -96,7 +97,7 @@ def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, see
     from scigen.engine import TrainConfig
 
     train_fn = pipeline.train_lstm if kind == "chem.char_lstm" else pipeline.train_vae
-    size = LSTM_SIZE if kind == "chem.char_lstm" else VAE_SIZE
+    size = size or (LSTM_SIZE if kind == "chem.char_lstm" else VAE_SIZE)
     probe_dir = out.with_name(out.name + "-probe")
     shutil.rmtree(out, ignore_errors=True)
     rates = {}
@@ -104,7 +105,7 @@ def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, see
         shutil.rmtree(probe_dir, ignore_errors=True)
         train_fn(train[:5000], probe_dir, TrainConfig(steps=60, batch_size=BATCH, seed=seed, threads=THREADS,
                                                       precision=precision, log_every=20, checkpoint_every=1000),
-                 **size)  # one checkpoint, at the end
+                 representation=representation, **size)  # one checkpoint, at the end
         lines = (probe_dir / "metrics.jsonl").read_text().splitlines()
         rates[precision] = json.loads(lines[-1])["steps_per_s"]  # steps 41-60: start-up costs left out
     shutil.rmtree(probe_dir, ignore_errors=True)
@@ -113,7 +114,8 @@ def _timed_training(kind: str, train: list[str], out: Path, budget_s: float, see
     clock = _Clock()
     summary = train_fn(train, out, TrainConfig(steps=steps, batch_size=BATCH, seed=seed, threads=THREADS, grad_clip=5.0,
                                                precision=precision, log_every=100,
-                                               checkpoint_every=max(1, steps // 4)), **size)
+                                               checkpoint_every=max(1, steps // 4)),
+                       representation=representation, **size)
     summary.update(clock.read())
     summary["budget_s"] = budget_s
     summary["probe_steps_per_s"] = {k: round(v, 3) for k, v in rates.items()}

@@ -56,3 +56,12 @@ def test_every_benchmark_declares_run_or_sections():
     for name in runner.available():
         module = importlib.import_module(f"benchmarks.{name}")
         assert hasattr(module, "markdown") and (hasattr(module, "SECTIONS") or hasattr(module, "run")), name
+
+
+def test_a_partial_first_run_prints_what_is_missing_instead_of_failing(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "RESULTS_DIR", tmp_path)
+    module = _module([])
+    module.markdown = lambda result: f"{result['a']['value']} and {result['b']['value']}"  # needs both
+    part = runner.run_benchmark(module, "demo", quick=True, chosen=["b"])  # nothing recorded before
+    assert "['a']" in runner.printable(module, part) and "no markdown" in runner.printable(module, part)
+    assert runner.printable(module, runner.run_benchmark(module, "demo", quick=True)) == "a and b"

@@ -172,12 +172,15 @@ def _vocab(args) -> int:
     import numpy as np
 
     from scigen.chem.files import read_smiles
-    from scigen.chem.tokenizer import Vocabulary
+    from scigen.chem.tokenizer import Vocabulary, from_smiles
 
     _check_out(args.out, args.overwrite)
     mols = read_smiles(args.smiles, column=args.column)
-    vocab = Vocabulary.build(mols.smiles, unk=args.unk, min_count=args.min_count, source=str(args.smiles))
-    lengths = np.array([len(vocab.tokenize(s)) for s in mols.smiles])
+    texts = [from_smiles(s, args.representation, where=f"molecule {i} of {args.smiles}")
+             for i, s in enumerate(mols.smiles)]
+    vocab = Vocabulary.build(texts, unk=args.unk, min_count=args.min_count, source=str(args.smiles),
+                             representation=args.representation)
+    lengths = np.array([len(vocab.tokenize(t)) for t in texts])
     vocab.save(args.out)
     top = ", ".join(f"{t} {c}" for t, c in sorted(vocab.counts.items(), key=lambda kv: -kv[1])[:12])
     print(f"wrote {args.out}: {len(vocab)} tokens ({vocab.n_special} special) from {len(mols)} molecules; "
@@ -247,6 +250,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="vocabulary JSON")
     p.add_argument("--unk", action="store_true", help="add an <unk> token for tokens not seen")
     p.add_argument("--min-count", type=int, default=1, help="drop tokens seen fewer times (needs --unk)")
+    p.add_argument("--representation", choices=("smiles", "selfies"), default="smiles",
+                   help="tokens of the SMILES (default) or of their SELFIES")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=_vocab)
     from scigen.chem.cli_models import register_models

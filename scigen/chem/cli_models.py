@@ -26,7 +26,8 @@ def _train_lstm(args) -> int:
 
     summary = train_lstm(args.smiles, args.out, train_config_from_args(args), embed_dim=args.embed_dim,
                          hidden=args.hidden, layers=args.layers, dropout=args.dropout, lr=args.lr,
-                         max_len=args.max_len, resume=args.resume, filt=make_filter(args.filter))
+                         max_len=args.max_len, resume=args.resume, filt=make_filter(args.filter),
+                         representation=args.representation)
     print(f"trained {summary['model']} into {args.out}:")
     _print_summary(summary)
     return 0
@@ -39,7 +40,7 @@ def _train_vae(args) -> int:
     summary = train_vae(args.smiles, args.out, train_config_from_args(args), latent_dim=args.latent_dim,
                         hidden=args.hidden, layers=args.layers, lr=args.lr, kl_weight=args.kl_weight,
                         kl_warmup_steps=args.kl_warmup, max_len=args.max_len, resume=args.resume,
-                        filt=make_filter(args.filter))
+                        filt=make_filter(args.filter), representation=args.representation)
     print(f"trained {summary['model']} into {args.out}:")
     _print_summary(summary)
     return 0
@@ -122,6 +123,9 @@ def register_models(verbs, inputs) -> None:
         inputs(p, "training molecules (invalid, duplicate and too-long ones are skipped and counted)")
         p.add_argument("--out", required=True, help="run directory (checkpoints, metrics.jsonl, vocab.json)")
         p.add_argument("--max-len", type=int, default=100, help="most tokens per molecule (default 100)")
+        p.add_argument("--representation", choices=("smiles", "selfies"), default="smiles",
+                       help="strings the model learns: SMILES (default) or SELFIES, whose every sample "
+                            "decodes to a valid molecule; it reads and writes SMILES either way")
         p.add_argument("--filter", choices=("valid", "moses"), default="valid",
                        help="training-set filter: valid+canonical+deduplicated (default) or MOSES' filters too")
         p.add_argument("--hidden", type=int, default=256, help="LSTM units per layer (default 256)")

@@ -6,6 +6,8 @@ Both models carry their token vocabulary in their config (``vocab``: the dict of
 int64: ``<bos>`` tokens ``<eos>``, padded with 0 (:func:`encode_smiles`). Samples are lists of raw
 SMILES strings, exactly as decoded (invalid ones included: filter them with
 :mod:`scigen.chem.filters`, as :mod:`scigen.chem.pipeline` does). Losses are in nats per token.
+A model whose vocabulary is SELFIES (``representation="selfies"``) reads and writes SMILES all the
+same: it encodes SMILES to SELFIES on the way in and decodes its SELFIES to SMILES on the way out.
 
 - ``chem.char_lstm`` (:class:`CharLSTM`): Ertl et al. (arXiv:1712.07449), Segler et al., MOSES
   CharRNN (3 x 768 LSTM) and Gupta et al. (2 x 256 LSTM, sampled at temperature 0.75, fine-tuned
@@ -45,23 +47,37 @@ from scigen.nn.recurrent import (
 from scigen.nn.vae import kl_divergence, reparameterize
 
 
-def encode_smiles(vocab: Vocabulary, smiles: Sequence[str], max_len: int, *, source: str | None = None) -> torch.Tensor:
-    """(N, max_len + 2) int64 ids of ``smiles`` with ``<bos>``/``<eos>``, padded with 0.
+def encode_texts(vocab: Vocabulary, texts: Sequence[str], max_len: int, *, source: str | None = None) -> torch.Tensor:
+    """(N, max_len + 2) int64 ids of ``texts`` (strings in the vocabulary's representation: SMILES or
+    SELFIES) with ``<bos>``/``<eos>``, padded with 0.
 
     Raises:
         InputError: a token outside the vocabulary or a molecule longer than ``max_len`` tokens,
             naming the molecule (and ``source``, e.g. the file it came from).
     """
-    smiles = list(smiles)
-    ids = np.zeros((len(smiles), max_len + 2), dtype=np.int64)  # 0 is <pad>
-    for i, s in enumerate(smiles):
-        where = (f"molecule {i} of {source}" if len(smiles) > 1 else source) if source else f"molecule {i}"
-        row = vocab.encode(s, where=where)
+    texts = list(texts)
+    ids = np.zeros((len(texts), max_len + 2), dtype=np.int64)  # 0 is <pad>
+    for i, s in enumerate(texts):
+        row = vocab.encode(s, where=_where(i, len(texts), source))
         if len(row) > max_len + 2:
-            raise InputError(f"'{s}' ({where}) has {len(row) - 2} tokens, more than the model's max_len of {max_len}: "
-                             "leave such molecules out, or train a model with a larger --max-len")
+            raise InputError(f"'{s}' ({_where(i, len(texts), source)}) has {len(row) - 2} tokens, more than the "
+                             f"model's max_len of {max_len}: leave such molecules out, or train a model with a "
+                             "larger --max-len")
         ids[i, :len(row)] = row
     return torch.from_numpy(ids)
+
+
+def encode_smiles(vocab: Vocabulary, smiles: Sequence[str], max_len: int, *, source: str | None = None) -> torch.Tensor:
+    """(N, max_len + 2) int64 ids of ``smiles``, written first in the vocabulary's representation
+    (SELFIES for a SELFIES vocabulary; see :func:`encode_texts`)."""
+    smiles = list(smiles)
+    if vocab.representation != "smiles":
+        smiles = [vocab.from_smiles(s, where=_where(i, len(smiles), source)) for i, s in enumerate(smiles)]
+    return encode_texts(vocab, smiles, max_len, source=source)
+
+
+def _where(i: int, n: int, source: str | None) -> str:
+    return (f"molecule {i} of {source}" if n > 1 else source) if source else f"molecule {i}"
 
 
 class _SmilesModel(Model):
@@ -80,8 +96,9 @@ class _SmilesModel(Model):
         return encode_smiles(self.vocabulary, smiles, self.max_len, source=source)
 
     def _strings(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[str]:
+        """SMILES of sampled ids (B, T) starting with ``<bos>``, each up to its length."""
         v = self.vocabulary
-        return [v.decode(row[1:1 + n]) for row, n in zip(ids.cpu().numpy(), lengths.cpu().numpy())]
+        return [v.to_smiles(v.decode(row[1:1 + n])) for row, n in zip(ids.cpu().numpy(), lengths.cpu().numpy())]
 
     def configure_optimizers(self):
         return {"model": torch.optim.Adam(self.parameters(), lr=self.lr)}
@@ -270,7 +287,7 @@ class PrototypeVAE(_SmilesModel):
         if method == "beam":
             best = beam_search(self.decoder, bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
                                beam_width=beam_width, n_best=1, cond=z)
-            return [v.decode(found[0][0]) if found else "" for found in best]
+            return [v.to_smiles(v.decode(found[0][0])) if found else "" for found in best]
         raise InputError(f"decoding method must be 'sample' or 'beam', got {method!r}")
 
     @torch.no_grad()
@@ -280,7 +297,7 @@ class PrototypeVAE(_SmilesModel):
         v = self.vocabulary
         found = beam_search(self.decoder, bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
                             beam_width=beam_width, n_best=n_best, cond=z.to(self.device))
-        return [[(v.decode(seq), s) for seq, s in row] for row in found]
+        return [[(v.to_smiles(v.decode(seq)), s) for seq, s in row] for row in found]
 
     @torch.no_grad()
     def sample(self, n: int, *, condition=None, generator: torch.Generator | None = None, temperature: float = 1.0,

@@ -46,32 +46,43 @@ def read_input(smiles) -> tuple[list[str], str]:
 
 @dataclass
 class PreparedSet:
-    """A training set after RDKit: canonical, deduplicated molecules and what was skipped why."""
+    """A training set after RDKit: canonical, deduplicated molecules and what was skipped why.
+    ``texts`` are the same molecules in the model's representation (the SMILES, or their SELFIES)."""
 
     smiles: list[str]
     n_in: int
     dropped: Counter = field(default_factory=Counter)
     examples: dict = field(default_factory=dict)
+    texts: list[str] = field(default_factory=list)
+    representation: str = "smiles"
 
     def to_dict(self) -> dict:
-        return {"n_in": self.n_in, "n_kept": len(self.smiles), "dropped": dict(self.dropped.most_common()),
-                "examples": self.examples}
+        return {"n_in": self.n_in, "n_kept": len(self.smiles), "representation": self.representation,
+                "dropped": dict(self.dropped.most_common()), "examples": self.examples}
 
 
-def prepare_smiles(smiles: Sequence[str], *, max_len: int, filt=None, vocab=None) -> PreparedSet:
-    """Filter a training set: valid, canonical, deduplicated (or ``filt``), at most ``max_len``
-    tokens, and (when ``vocab`` is given) made of its tokens; the rest is counted by reason."""
-    from scigen.chem.tokenizer import tokenize_smiles
+def prepare_smiles(smiles: Sequence[str], *, max_len: int, filt=None, vocab=None,
+                   representation: str = "smiles") -> PreparedSet:
+    """Filter a training set: valid, canonical, deduplicated (or ``filt``), writable in
+    ``representation`` ("smiles" or "selfies"), at most ``max_len`` tokens of it, and (when
+    ``vocab`` is given) made of its tokens; the rest is counted by reason."""
+    from scigen.chem.tokenizer import from_smiles, tokenize
 
     if filt is None:  # imported here so that a given filter spares RDKit (pre-filtered sets on a GPU machine)
         from scigen.chem.filters import MoleculeFilter
 
         filt = MoleculeFilter()
     result = filt(smiles)
-    kept, dropped, examples = [], Counter(result.dropped), dict(result.examples)
+    kept, texts, dropped, examples = [], [], Counter(result.dropped), dict(result.examples)
     for s in result.kept:
-        tokens = tokenize_smiles(s)
-        reason = "too_long" if len(tokens) > max_len else None
+        reason = None
+        try:
+            text = from_smiles(s, representation)
+            tokens = tokenize(text, representation)
+        except InputError:
+            reason = f"no_{representation}"
+        if reason is None and len(tokens) > max_len:
+            reason = "too_long"
         if reason is None and vocab is not None and any(t not in vocab for t in tokens):
             reason = "unknown_token"
         if reason:
@@ -81,7 +92,8 @@ def prepare_smiles(smiles: Sequence[str], *, max_len: int, filt=None, vocab=None
                 examples[reason].append(s)
         else:
             kept.append(s)
-    return PreparedSet(kept, result.n_in, dropped, examples)
+            texts.append(text)
+    return PreparedSet(kept, result.n_in, dropped, examples, texts, representation)
 
 
 def make_filter(name: str):
@@ -99,22 +111,23 @@ def make_filter(name: str):
 
 
 # ---- training -----------------------------------------------------------------------------------
-def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, resume: bool, filt=None) -> dict:
+def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, resume: bool, filt=None,
+           representation: str = "smiles") -> dict:
     import torch
 
-    from scigen.chem.models import CharLSTM, PrototypeVAE, encode_smiles
+    from scigen.chem.models import CharLSTM, PrototypeVAE, encode_texts
     from scigen.chem.tokenizer import Vocabulary
     from scigen.engine import ArrayDataset, TrainConfig, fit, seeded
     from scigen.io.atomic import write_text_atomic
 
     config = config or TrainConfig()
     raw, source = read_input(smiles)
-    prepared = prepare_smiles(raw, max_len=max_len, filt=filt)
+    prepared = prepare_smiles(raw, max_len=max_len, filt=filt, representation=representation)
     if len(prepared.smiles) < 2:
         raise InputError(f"{source}: only {len(prepared.smiles)} usable molecule(s) of {len(raw)} after filtering "
                          f"(dropped: {dict(prepared.dropped)}); a generator needs a training set")
-    vocab = Vocabulary.build(prepared.smiles)
-    ids = encode_smiles(vocab, prepared.smiles, max_len)
+    vocab = Vocabulary.build(prepared.texts, representation=representation)
+    ids = encode_texts(vocab, prepared.texts, max_len)
     if config.batch_size > len(ids):
         config = dataclasses.replace(config, batch_size=len(ids))
     cls = CharLSTM if kind == LSTM else PrototypeVAE
@@ -131,7 +144,8 @@ def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, 
     result = fit(model, dataset, config, out_dir=out, resume=resume,
                  checkpoint_extra={"training_set": {"source": source, "n": len(ids)}})
     return {"run": str(out), "model": kind, "molecules": len(ids), "skipped": dict(prepared.dropped),
-            "vocab_size": len(vocab), "steps": result.steps, "epochs": round(result.epochs, 3),
+            "representation": representation, "vocab_size": len(vocab), "steps": result.steps,
+            "epochs": round(result.epochs, 3),
             "seconds": round(time.perf_counter() - t0, 1), "steps_per_s": round(result.steps_per_s, 3),
             "threads": torch.get_num_threads(), "precision": result.runtime["precision"],
             "final": {k: round(v, 5) for k, v in result.metrics.items()},
@@ -140,22 +154,25 @@ def _train(kind: str, smiles, out, config, model_kwargs: dict, *, max_len: int, 
 
 def train_lstm(smiles, out, config=None, *, embed_dim: int = 64, hidden: int = 256, layers: int = 2,
                dropout: float = 0.0, lr: float = 1e-3, decay: bool = True, max_len: int = 100, resume: bool = False,
-               filt=None) -> dict:
+               filt=None, representation: str = "smiles") -> dict:
     """Train the character LSTM on ``smiles`` (file or list) into run directory ``out``; returns a
-    summary. ``decay``: cosine learning-rate decay to 5% over the run's steps."""
+    summary. ``decay``: cosine learning-rate decay to 5% over the run's steps; ``representation``:
+    the strings the model learns, "smiles" or "selfies" (``max_len`` counts their tokens)."""
     from scigen.engine import TrainConfig
 
     config = config or TrainConfig()
     return _train(LSTM, smiles, out, config, dict(embed_dim=embed_dim, hidden=hidden, layers=layers, dropout=dropout,
                                                   lr=lr, lr_decay_steps=config.steps if decay else None),
-                  max_len=max_len, resume=resume, filt=filt)
+                  max_len=max_len, resume=resume, filt=filt, representation=representation)
 
 
 def train_vae(smiles, out, config=None, *, latent_dim: int = 64, hidden: int = 256, layers: int = 2,
               lr: float = 1e-3, decay: bool = True, kl_weight: float = 0.05, kl_warmup_steps: int | None = None,
-              max_len: int = 100, resume: bool = False, filt=None, **encoder) -> dict:
+              max_len: int = 100, resume: bool = False, filt=None, representation: str = "smiles",
+              **encoder) -> dict:
     """Train the prototype VAE on ``smiles`` into ``out``; the KL weight ramps over the first half of
-    training unless ``kl_warmup_steps`` is given; ``decay``: cosine learning-rate decay to 5%.
+    training unless ``kl_warmup_steps`` is given; ``decay``: cosine learning-rate decay to 5%;
+    ``representation``: "smiles" or "selfies" (valid samples by construction).
     ``encoder``: embed_dim, conv_channels, conv_kernels, dense."""
     from scigen.engine import TrainConfig
 
@@ -164,7 +181,7 @@ def train_vae(smiles, out, config=None, *, latent_dim: int = 64, hidden: int = 2
     return _train(VAE, smiles, out, config, dict(latent_dim=latent_dim, hidden=hidden, layers=layers, lr=lr,
                                                  lr_decay_steps=config.steps if decay else None,
                                                  kl_weight=kl_weight, kl_warmup_steps=warmup, **encoder),
-                  max_len=max_len, resume=resume, filt=filt)
+                  max_len=max_len, resume=resume, filt=filt, representation=representation)
 
 
 def load(model, expected: str | None = None):
@@ -291,16 +308,16 @@ def fine_tune(model, smiles, out=None, config=None, *, epochs: int = 12, lr: flo
     measures the shift: ``measure_n`` molecules sampled before and after, their mean max-Tanimoto
     similarity to the fine-tuning set, and the mean log-likelihood of the set.
     """
-    from scigen.chem.models import encode_smiles
+    from scigen.chem.models import encode_texts
     from scigen.engine import ArrayDataset, TrainConfig, fit
 
     m = load(model, expected=LSTM)
     source_ckpt = (getattr(m, "checkpoint_info", None) or {}).get("path")
     raw, source = read_input(smiles)
-    prepared = prepare_smiles(raw, max_len=m.max_len)
+    prepared = prepare_smiles(raw, max_len=m.max_len, representation=m.vocabulary.representation)
     if not prepared.smiles:
         raise InputError(f"{source}: no valid molecule to fine-tune on ({dict(prepared.dropped)})")
-    ids = encode_smiles(m.vocabulary, prepared.smiles, m.max_len, source=source)  # unknown token: names it
+    ids = encode_texts(m.vocabulary, prepared.texts, m.max_len, source=source)  # unknown token: names it
     config = config or TrainConfig(steps=0)
     batch = min(config.batch_size, len(ids))
     steps = config.steps if config.steps and config.steps > 0 else epochs * (len(ids) // batch)

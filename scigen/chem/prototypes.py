@@ -78,9 +78,8 @@ def diversity_sweep(model, prototype: str, diversities: Sequence[float] = (0.0, 
 
 def encodable(model, smiles: Sequence[str]) -> list[bool]:
     """Whether each molecule's canonical SMILES fits the model: valid, only vocabulary tokens, at
-    most ``model.max_len`` tokens."""
+    most ``model.max_len`` tokens (of SMILES, or of SELFIES for a SELFIES model)."""
     from scigen.chem.mol import canonical
-    from scigen.chem.tokenizer import tokenize_smiles
 
     vocab = model.vocabulary
     ok = []
@@ -90,7 +89,7 @@ def encodable(model, smiles: Sequence[str]) -> list[bool]:
             ok.append(False)
             continue
         try:
-            tokens = tokenize_smiles(c)
+            tokens = vocab.tokenize(vocab.from_smiles(c))
         except InputError:
             ok.append(False)
             continue

@@ -8,8 +8,10 @@ and the fragment separator ``.``. Concatenating the tokens gives back the string
 ``decode(encode(s)) == s``. Stereo marks ``@``/``@@`` live inside bracket atoms, ``/`` and ``\\``
 are tokens of their own.
 
-SELFIES (``representation="selfies"``) is supported when the optional ``selfies`` package is
-installed; each ``[...]`` symbol is one token.
+SELFIES (``representation="selfies"``, Krenn et al. 2020) is supported through the ``selfies``
+package; each ``[...]`` symbol is one token. A model trained on SELFIES reads and writes SMILES at
+its edges (:func:`from_smiles`, :func:`to_smiles`): every string of SELFIES symbols decodes to a
+molecule, so its samples are valid by construction.
 
 The :class:`Vocabulary` maps tokens to integer ids: ``<pad>`` = 0, ``<bos>`` = 1, ``<eos>`` = 2,
 optionally ``<unk>`` = 3, then the data's tokens in sorted order. It is saved as JSON beside a model.
@@ -99,18 +101,43 @@ def _selfies():
     return selfies
 
 
-def smiles_to_selfies(smiles: str) -> str:
+def smiles_to_selfies(smiles: str, *, where: str | None = None) -> str:
     """SELFIES of a SMILES string (optional ``selfies`` package); InputError if it cannot encode it."""
     sf = _selfies()
     try:
         return sf.encoder(smiles)
     except Exception as exc:  # selfies.EncoderError
-        raise InputError(f"SMILES '{smiles}' cannot be written as SELFIES: {exc}") from None
+        raise InputError(f"SMILES '{smiles}'{_describe(where)} cannot be written as SELFIES: {exc}") from None
 
 
 def selfies_to_smiles(selfies_string: str) -> str:
     """SMILES of a SELFIES string (optional ``selfies`` package)."""
     return _selfies().decoder(selfies_string)
+
+
+def from_smiles(smiles: str, representation: str = "smiles", *, where: str | None = None) -> str:
+    """The string a model of ``representation`` reads for a SMILES: the SMILES itself, or its SELFIES.
+
+    Raises:
+        InputError: a SMILES the selfies package cannot encode (naming it and ``where``).
+    """
+    if representation == "smiles":
+        return smiles
+    if representation == "selfies":
+        return smiles_to_selfies(smiles, where=where)
+    raise InputError(f"representation must be one of {REPRESENTATIONS}, got {representation!r}")
+
+
+def to_smiles(text: str, representation: str = "smiles") -> str:
+    """The SMILES of a string a model of ``representation`` wrote. A SELFIES string decodes to a
+    SMILES whatever its symbols (SELFIES' guarantee); one the selfies package still cannot decode
+    (e.g. holding ``<unk>``) comes back as written, so RDKit counts it invalid instead of it vanishing."""
+    if representation != "selfies":
+        return text
+    try:
+        return selfies_to_smiles(text)
+    except Exception:  # selfies.DecoderError: an unknown symbol
+        return text
 
 
 def tokenize(text: str, representation: str = "smiles", *, where: str | None = None) -> list[str]:
@@ -205,6 +232,14 @@ class Vocabulary:
 
     def tokenize(self, text: str, *, where: str | None = None) -> list[str]:
         return tokenize(text, self.representation, where=where)
+
+    def from_smiles(self, smiles: str, *, where: str | None = None) -> str:
+        """The string this vocabulary tokenizes for a SMILES (see :func:`from_smiles`)."""
+        return from_smiles(smiles, self.representation, where=where)
+
+    def to_smiles(self, text: str) -> str:
+        """The SMILES of a decoded string (see :func:`to_smiles`)."""
+        return to_smiles(text, self.representation)
 
     # ---- encode / decode ----------------------------------------------------------------------
     def encode(self, text: str, *, bos: bool = True, eos: bool = True, where: str | None = None) -> np.ndarray:
