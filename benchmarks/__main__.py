@@ -106,11 +106,14 @@ def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = Non
 def printable(module, result: dict) -> str:
     """The module's markdown of ``result``, or, when sections its markdown needs were never measured
     (a first ``--quick`` run of one section), a line naming them: the JSON holds what was measured."""
-    missing = [k for k in getattr(module, "SECTIONS", {}) if k not in result]
-    if missing:
+    try:
+        return module.markdown(result)
+    except KeyError:
+        missing = [k for k in getattr(module, "SECTIONS", {}) if k not in result]
+        if not missing:
+            raise
         return (f"(no markdown: sections {missing} have no recorded result here; run them once, or read "
                 "the JSON)")
-    return module.markdown(result)
 
 
 def section_dates(result: dict) -> str:

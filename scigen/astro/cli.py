@@ -119,7 +119,7 @@ def _train_gan(args) -> int:
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
-                       label_flip=args.label_flip, lr=args.lr, ema=args.ema,
+                       label_flip=args.label_flip, lr=args.lr, ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -286,6 +286,12 @@ def register(subparsers) -> None:
     p.add_argument("--lr", type=float, default=2e-4, help="Adam learning rate (2e-4)")
     p.add_argument("--ema", type=float, help="sample from a moving average of the generator's weights with this "
                    "decay (e.g. 0.999); off in the paper")
+    p.add_argument("--d-batch", default="separate", choices=["separate", "joint"],
+                   help="real and generated maps through D's batch norm in separate batches (the paper) or in "
+                   "one joint batch, which lets D see a wrong amplitude (measured: D then overpowers G; "
+                   "docs/astro.md section 6)")
+    p.add_argument("--d-norm", default="batch", choices=["batch", "spectral"],
+                   help="D's normalisation: batch norm (the paper) or spectral normalisation without batch norm")
     p.add_argument("--fov", type=float, help="map width in degrees when the data do not say")
     p.add_argument("--limit", type=int, help="train on at most this many maps")
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "

@@ -24,6 +24,8 @@ from scigen.engine.model import Model, register_model
 from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy, ema_decay,
                        kl_divergence, recalibrate_batch_norm, reparameterize, update_average)
 
+D_BATCHES = ("separate", "joint")  # how real and generated maps meet D's batch norm
+D_NORMS = ("batch", "spectral")
 EMA_CALIBRATION_BATCH, EMA_CALIBRATION_BATCHES = 64, 16  # 1,024 noise vectors for the average's batch-norm statistics
 
 
@@ -64,6 +66,13 @@ class CosmoGAN(Model):
             "bilinear" (x2 upsampling then a convolution: no checkerboard pattern in the power
             spectrum, Odena, Dumoulin & Olah 2016; about twice the generator's compute).
         minibatch_std: append the batch-spread feature to D (off in the paper).
+        d_batch: "separate" (the paper, DCGAN): real and generated maps go through D in batches of
+            their own, so D's batch norm normalises each by its own statistics and hides a common
+            change of amplitude from D (a D trained to tell real maps from the same maps at 95%
+            amplitude stays at 53-57% on held-out maps; ``docs/astro.md`` section 6). "joint": one
+            batch of both, in the D step and the G step, sharing the statistics (98% on the same test).
+        d_norm: D's normalisation: "batch" (the paper) or "spectral" (no batch norm; spectral
+            normalisation of every layer, Miyato et al. 2018: D judges each map on its own).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
         label_flip: probability of swapping a D target (0.01).
         ema: decay of an exponential moving average of the generator's weights, updated after each
@@ -83,7 +92,8 @@ class CosmoGAN(Model):
     def __init__(self, map_size: int = 64, latent_dim: int = 64, width: int = 64, max_width: int = 512,
                  kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
-                 ema: float | None = None, transform: dict | None = None, map_attrs: dict | None = None) -> None:
+                 ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
+                 transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
 
@@ -91,6 +101,11 @@ class CosmoGAN(Model):
             raise ValueError(f"padding_mode must be 'zeros' or 'circular', got {padding_mode!r}")
         if ema is not None and not 0.0 < ema < 1.0:
             raise ValueError(f"ema must be a decay in (0, 1) (e.g. 0.999) or None, got {ema!r}")
+        if d_batch not in D_BATCHES:
+            raise ValueError(f"d_batch must be one of {D_BATCHES}, got {d_batch!r}")
+        if d_norm not in D_NORMS:
+            raise ValueError(f"d_norm must be one of {D_NORMS}, got {d_norm!r}")
+        self.d_batch, self.d_norm = d_batch, d_norm
         self.latent_dim, self.lr, self.beta1, self.label_flip = latent_dim, lr, beta1, label_flip
         self.map_size, self.ema = map_size, ema
         self.transform = as_transform(transform)
@@ -100,7 +115,9 @@ class CosmoGAN(Model):
                                         out_act="tanh")
         self.discriminator = DCGANDiscriminator(map_size, 1, width=width, max_width=max_width,
                                                 kernel_size=kernel_size, padding_mode=padding_mode,
-                                                minibatch_std=minibatch_std)
+                                                minibatch_std=minibatch_std,
+                                                norm="batch" if d_norm == "batch" else None,
+                                                spectral=d_norm == "spectral")
         self.generator_ema = averaged_copy(self.generator) if ema else None
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
 
@@ -120,12 +137,12 @@ class CosmoGAN(Model):
         z = torch.randn(b, self.latent_dim, device=real.device)
         with ctx.frozen("generator"):
             fake = self.generator(z)
-        d_real, d_fake = self.discriminator(real), self.discriminator(fake)
+        d_real, d_fake = self._judge(real, fake)
         loss_d = (F.binary_cross_entropy_with_logits(d_real, _noisy_targets(b, 1.0, self.label_flip, real.device))
                   + F.binary_cross_entropy_with_logits(d_fake, _noisy_targets(b, 0.0, self.label_flip, real.device)))
         ctx.optimize("discriminator", loss_d)
         with ctx.frozen("discriminator"):
-            d_gen = self.discriminator(self.generator(z))
+            d_gen = self._judge(real, self.generator(z))[1]
             loss_g = F.softplus(-d_gen).mean()  # non-saturating: -log D(G(z))
         ctx.optimize("generator", loss_g)
         if self.generator_ema is not None:
@@ -133,6 +150,13 @@ class CosmoGAN(Model):
             self._ema_calibrated = False
         return {"loss_d": loss_d, "loss_g": loss_g, "d_real": torch.sigmoid(d_real).mean(),
                 "d_fake": torch.sigmoid(d_fake).mean()}
+
+    def _judge(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """D's logits (B,) of the real and the generated maps, in separate batches or one (``d_batch``)."""
+        if self.d_batch == "joint":
+            logits = self.discriminator(torch.cat([real, fake.to(real.dtype)]))
+            return logits[: len(real)], logits[len(real):]
+        return self.discriminator(real), self.discriminator(fake)
 
     @torch.no_grad()
     def sample_network(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -132,7 +132,8 @@ class DCGANDiscriminator(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.mbstd = MinibatchStd() if minibatch_std else None
         features = (c_in + (1 if minibatch_std else 0)) * end * end
-        self.head = nn.Linear(features, 1)
+        sn = nn.utils.parametrizations.spectral_norm if spectral else (lambda layer: layer)
+        self.head = sn(nn.Linear(features, 1))  # spectral: every layer (Miyato et al. 2018)
         self.aux = nn.Linear(features, n_classes) if n_classes and class_mode == "aux" else None
         self.project = nn.Embedding(n_classes, features) if n_classes and class_mode == "projection" else None
         init_dcgan_weights(self)

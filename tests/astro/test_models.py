@@ -21,20 +21,67 @@ def tiny_maps():
     return maps, CosmoGANTransform.fit(maps)
 
 
-@pytest.mark.parametrize("padding, upsample, kernel, ema", [("zeros", "transpose", 5, None),
-                                                            ("circular", "transpose", 5, None),
-                                                            ("circular", "transpose", 4, None),
-                                                            ("circular", "transpose_blur", 5, None),
-                                                            ("circular", "nearest", 5, None),
-                                                            ("circular", "bilinear", 5, None),
-                                                            ("circular", "transpose", 5, 0.99)])
-def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, ema):
+CONFORMANCE = [("zeros", "transpose", 5, None, "separate"), ("circular", "transpose", 5, None, "separate"),
+               ("circular", "transpose", 4, None, "separate"), ("circular", "transpose_blur", 5, None, "separate"),
+               ("circular", "nearest", 5, None, "separate"), ("circular", "bilinear", 5, None, "separate"),
+               ("circular", "transpose", 5, 0.99, "separate"), ("circular", "transpose", 5, None, "joint"),
+               ("circular", "transpose", 5, None, "spectral")]
+
+
+@pytest.mark.parametrize("padding, upsample, kernel, ema, d", CONFORMANCE)
+def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, ema, d):
     maps, t = tiny_maps
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
+    d_options = {"d_norm": "spectral"} if d == "spectral" else {"d_batch": d}
     check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, kernel_size=kernel, padding_mode=padding,
-                                 upsample=upsample, ema=ema, transform=json.loads(t.to_json()),
+                                 upsample=upsample, ema=ema, transform=json.loads(t.to_json()), **d_options,
                                  map_attrs={"fov_deg": 0.875}),
                 ds, tmp_path, expect_shape=(16, 16), expect_dtype=torch.float32)
+
+
+def _detects_amplitude(d_batch: str, seed: int = 0, factor: float = 0.9, steps: int = 200) -> float:
+    """Held-out accuracy of a discriminator trained, as cosmoGAN's D is (batch norm in training
+    mode), to tell log-normal maps from maps with ``factor`` x their amplitude."""
+    torch.manual_seed(seed)
+    maps = torch.from_numpy(MapSimulator(32, 2.0, lognormal=True).sample(1200, seed=7 + seed).astype(np.float32))
+    maps = (0.5 * (maps - maps.mean()) / maps.std())[:, None]  # about the spread of the tanh-space maps
+    real, dim = maps[:600], factor * maps[600:]
+    model = CosmoGAN(map_size=32, width=8, max_width=32, d_batch=d_batch)
+    opt = torch.optim.Adam(model.discriminator.parameters(), 2e-3, betas=(0.5, 0.999))
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        d_a, d_b = model._judge(real[rng.integers(0, 500, 32)], dim[rng.integers(0, 500, 32)])
+        loss = F.softplus(-d_a).mean() + F.softplus(d_b).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():  # held-out maps, batched as in training
+        right = [((d_a > 0).float().mean() + (d_b < 0).float().mean()) / 2
+                 for d_a, d_b in (model._judge(real[i:i + 32], dim[i:i + 32]) for i in range(500, 596, 32))]
+    return float(torch.stack(right).mean())
+
+
+def test_a_joint_batch_lets_the_discriminator_see_amplitude():
+    """In separate batches, D's batch norm divides each batch by its own spread: maps at 90% of the
+    real amplitude look alike to it. In one batch it tells them apart (docs/astro.md section 6)."""
+    assert _detects_amplitude("joint") > 0.85
+    assert _detects_amplitude("separate") < 0.65
+
+
+def test_joint_batch_shares_the_batch_statistics(tiny_maps):
+    maps, t = tiny_maps
+    real = torch.from_numpy(t.forward(maps))[:8, None]
+    noise = torch.Generator().manual_seed(0)
+    fake_a, fake_b = (torch.rand(8, 1, 16, 16, generator=noise) * 2 - 1 for _ in range(2))
+    judged = {}
+    for mode in ("separate", "joint"):
+        with seeded(0):
+            m = CosmoGAN(map_size=16, width=4, max_width=16, d_batch=mode).train()
+        judged[mode] = [m._judge(real, f)[0] for f in (fake_a, fake_b)]
+    assert torch.equal(*judged["separate"])  # the real batch's logits ignore the generated batch
+    assert not torch.allclose(*judged["joint"])  # ... unless they share the batch statistics
+    with pytest.raises(ValueError, match="d_batch"):
+        CosmoGAN(map_size=16, width=4, d_batch="mixed")
 
 
 def test_cosmogan_with_ema_samples_the_average_of_its_generators(tmp_path, tiny_maps):

@@ -86,11 +86,13 @@ def test_train_gan_from_fits_folder_and_resume(tmp_path, maps_h5):
 def test_validation_keeps_the_best_checkpoint(tmp_path, maps_h5, capsys):
     run = tmp_path / "cosmo"
     assert main(["astro", "train-gan", "--data", str(maps_h5), "--out", str(run), "--width", "4", "--max-width", "16",
-                 "--kernel-size", "4", "--ema", "0.99", "--validation", str(maps_h5), "--validation-maps", "24",
+                 "--kernel-size", "4", "--ema", "0.99", "--d-batch", "joint", "--validation", str(maps_h5),
+                 "--validation-maps", "24",
                  "--eval-every", "1", *TINY]) == 0
     assert "--checkpoint best" in capsys.readouterr().out
     assert read_checkpoint_config(run)["config"]["kernel_size"] == 4
     assert read_checkpoint_config(run)["config"]["ema"] == 0.99
+    assert read_checkpoint_config(run)["config"]["d_batch"] == "joint"
     evals = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     scores = {e["step"]: e["eval_stat_score"] for e in evals if "eval_stat_score" in e}
     assert sorted(scores) == [1, 2] and all(f"eval_{s}_ratio" in evals[-1] for s in ("power_spectrum", "peak_counts"))
