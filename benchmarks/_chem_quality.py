@@ -233,12 +233,31 @@ BUDGETS = {"lstm": float(os.environ.get("SCIGEN_CHEM_LSTM_BUDGET_S", "1620")),
            "vae": float(os.environ.get("SCIGEN_CHEM_VAE_BUDGET_S", "1200"))}
 
 
+def _reuse_requested(tag: str) -> bool:
+    """Whether ``SCIGEN_CHEM_REUSE_RUNS`` (``1`` for every run, or tags such as ``lstm,vae``) asks to
+    score run ``tag`` as already trained in ``QUALITY_RUNS``, and its training record is there."""
+    wanted = os.environ.get("SCIGEN_CHEM_REUSE_RUNS", "")
+    return (wanted == "1" or tag in wanted.split(",")) and (QUALITY_RUNS / tag / "bench_train.json").exists()
+
+
+def _trained(tag: str, kind: str, train: list[str], budget_s: float, **options) -> dict:
+    """The training record of run ``tag`` in ``QUALITY_RUNS``: the recorded one when reuse is asked
+    for (:func:`_reuse_requested`), else trained now (:func:`_timed_training` with ``options``)
+    and recorded in its ``bench_train.json``."""
+    import json
+
+    record = QUALITY_RUNS / tag / "bench_train.json"
+    if _reuse_requested(tag):
+        return json.loads(record.read_text())
+    trained = _timed_training(kind, train, QUALITY_RUNS / tag, budget_s, **options)
+    record.write_text(json.dumps(trained, indent=1) + "\n")
+    return trained
+
+
 def generator_quality(quick: bool = False) -> dict:
     """Train both generators one after the other, score them, fine-tune, sweep prototypes.
     ``SCIGEN_CHEM_REUSE_RUNS=1`` (or ``lstm`` / ``vae``) scores the models already trained in
     ``QUALITY_RUNS`` instead of training them again (their recorded training times are kept)."""
-    import json
-
     import torch
 
     from scigen.chem.data import load_moses
@@ -255,16 +274,9 @@ def generator_quality(quick: bool = False) -> dict:
                  "n_sample": n, "n_test": len(test), "batch_size": BATCH, "threads": THREADS, "runs": str(QUALITY_RUNS),
                  "cpu_count": os.cpu_count(), "load_average_start": os.getloadavg(),
                  "trained": f"one after the other, {THREADS} torch threads each", "steps": {}}
-    wanted = os.environ.get("SCIGEN_CHEM_REUSE_RUNS", "")
-    reuse = [t for t in (KINDS if wanted == "1" else wanted.split(","))
-             if t in KINDS and (QUALITY_RUNS / t / "bench_train.json").exists()]
-    out["reused_training"] = reuse
+    out["reused_training"] = [t for t in KINDS if _reuse_requested(t)]
     for tag, kind in KINDS.items():
-        if tag in reuse:
-            trained = json.loads((QUALITY_RUNS / tag / "bench_train.json").read_text())
-        else:
-            trained = _timed_training(kind, train, QUALITY_RUNS / tag, out["budget_s"][tag])
-            (QUALITY_RUNS / tag / "bench_train.json").write_text(json.dumps(trained, indent=1) + "\n")
+        trained = _trained(tag, kind, train, out["budget_s"][tag])
         out[tag] = {"train": trained}
         out["steps"][f"train {tag}"] = {"wall_s": trained["wall_s"], "cpu_s": trained["cpu_s"]}
         print(f"chem quality: trained {tag}: {trained['steps']} steps, {trained['wall_s']} s", flush=True)

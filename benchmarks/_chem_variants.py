@@ -17,9 +17,6 @@ reconstruction and the retrospective test. Sections (about 25 min each on 2 core
 
 from __future__ import annotations
 
-import json
-import os
-
 from benchmarks._chem_quality import (
     BUDGETS,
     MOSES_ANCHORS,
@@ -30,7 +27,8 @@ from benchmarks._chem_quality import (
     _Clock,
     _prototype_section,
     _score,
-    _timed_training,
+    _reuse_requested,
+    _trained,
     _training_set,
     _value,
 )
@@ -49,14 +47,10 @@ SMALL_HEAVY_ATOMS = 10  # MOSES molecules have 250-350 Da; fewer heavy atoms mar
 
 
 def _heavy_atom_counts(smiles: list[str]) -> list[int]:
-    from rdkit import Chem
+    """Heavy atoms of each valid molecule of ``smiles`` (invalid and empty ones skipped, quietly)."""
+    from scigen.chem.mol import parse
 
-    counts = []
-    for s in smiles:
-        mol = Chem.MolFromSmiles(s) if s else None
-        if mol is not None:
-            counts.append(mol.GetNumHeavyAtoms())
-    return counts
+    return [mol.GetNumHeavyAtoms() for mol in map(parse, smiles) if mol is not None]
 
 
 def _sizes(model, n: int, test: list[str], seed: int = 1) -> dict:
@@ -92,14 +86,9 @@ def variant_quality(tag: str, quick: bool = False) -> dict:
     run = QUALITY_RUNS / tag
     out: dict = {"budget_s": budget, "n_train": len(train), "train_source": train_source, "n_sample": n,
                  "n_test": len(test), "representation": variant["representation"], "steps": {}}
-    reuse = tag in os.environ.get("SCIGEN_CHEM_REUSE_RUNS", "").split(",") and (run / "bench_train.json").exists()
-    if reuse:
-        trained = json.loads((run / "bench_train.json").read_text())
-    else:
-        trained = _timed_training("chem.prototype_vae", train, run, budget, representation=variant["representation"],
-                                  size=variant["size"])
-        (run / "bench_train.json").write_text(json.dumps(trained, indent=1) + "\n")
-    out["train"], out["reused_training"] = trained, reuse
+    out["reused_training"] = _reuse_requested(tag)
+    out["train"] = trained = _trained(tag, "chem.prototype_vae", train, budget,
+                                      representation=variant["representation"], size=variant["size"])
     out["steps"]["train"] = {"wall_s": trained["wall_s"], "cpu_s": trained["cpu_s"]}
     clock = _Clock()
     model = load_model(run)
@@ -132,7 +121,7 @@ def variant_markdown(tag: str, s: dict, smiles_vae: dict | None) -> list[str]:
              f"{tr['final'].get('loss', float('nan')):.3f} nats per {unit} (reconstruction "
              f"{tr['final'].get('recon', float('nan')):.3f}), KL {tr['final'].get('kl', float('nan')):.1f} "
              f"nats; sampling {s['sampling_per_s']:,.0f} molecules/s.", "",
-             f"| metric | this VAE (CPU) | VAE above (CPU) | MOSES VAE (GPU) | target (CPU) |",
+             "| metric | this VAE (CPU) | VAE above (CPU) | MOSES VAE (GPU) | target (CPU) |",
              "|---|---|---|---|---|"]
     other = (smiles_vae or {}).get("metrics", {})
     anchor = MOSES_ANCHORS["chem.prototype_vae"]
