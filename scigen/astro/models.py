@@ -142,7 +142,8 @@ class CosmoGAN(Model):
                   + F.binary_cross_entropy_with_logits(d_fake, _noisy_targets(b, 0.0, self.label_flip, real.device)))
         ctx.optimize("discriminator", loss_d)
         with ctx.frozen("discriminator"):
-            d_gen = self._judge(real, self.generator(z))[1]
+            fake = self.generator(z)
+            d_gen = self._judge(real, fake)[1] if self.d_batch == "joint" else self.discriminator(fake)
             loss_g = F.softplus(-d_gen).mean()  # non-saturating: -log D(G(z))
         ctx.optimize("generator", loss_g)
         if self.generator_ema is not None:
