@@ -2,7 +2,8 @@
 
 ``python -m benchmarks astro [--quick]``; ``python -m benchmarks astro:cosmogan_nearest`` reruns one
 section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_k4, cosmogan_blur,
-cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_spectral_ema, cosmogan_nearest,
+cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -31,7 +32,8 @@ cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_nearest, cosmogan_bil
 * cosmoGAN whose discriminator has no batch norm but spectral normalisation on every layer
   (``cosmogan_spectral``, ``d_norm="spectral"``, Miyato et al. 2018): it judges each map on its own,
   so a wrong amplitude is visible to it (the paper's batch norm, fed real and generated maps in
-  separate batches, normalises it away: docs/astro.md section 6).
+  separate batches, normalises it away: docs/astro.md section 6); alone and with the generator's
+  moving average (``cosmogan_spectral_ema``, ``ema=0.999``).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -255,6 +257,7 @@ SECTIONS = {
     "cosmogan_ema": lambda quick: cosmogan_quality(quick, ema=0.999),
     "cosmogan_k4_ema": lambda quick: cosmogan_quality(quick, kernel_size=4, ema=0.999),
     "cosmogan_spectral": lambda quick: cosmogan_quality(quick, d_norm="spectral"),
+    "cosmogan_spectral_ema": lambda quick: cosmogan_quality(quick, d_norm="spectral", ema=0.999),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
@@ -308,6 +311,7 @@ def markdown(result: dict) -> str:
                        ("cosmogan_ema", "cosmoGAN sampled from a moving average of its generator (EMA 0.999)"),
                        ("cosmogan_k4_ema", "cosmoGAN with 4 x 4 kernels and the moving average (EMA 0.999)"),
                        ("cosmogan_spectral", "cosmoGAN whose D has spectral normalisation instead of batch norm"),
+                       ("cosmogan_spectral_ema", "cosmoGAN with the spectrally normalised D and the moving average"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
