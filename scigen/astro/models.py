@@ -105,7 +105,7 @@ class CosmoGAN(Model):
             raise ValueError(f"d_batch must be one of {D_BATCHES}, got {d_batch!r}")
         if d_norm not in D_NORMS:
             raise ValueError(f"d_norm must be one of {D_NORMS}, got {d_norm!r}")
-        self.d_batch, self.d_norm = d_batch, d_norm
+        self.d_batch = d_batch
         self.latent_dim, self.lr, self.beta1, self.label_flip = latent_dim, lr, beta1, label_flip
         self.map_size, self.ema = map_size, ema
         self.transform = as_transform(transform)

@@ -95,10 +95,14 @@ class _SmilesModel(Model):
         """(N, max_len + 2) ids of ``smiles`` (see :func:`encode_smiles`)."""
         return encode_smiles(self.vocabulary, smiles, self.max_len, source=source)
 
+    def _smiles(self, ids) -> str:
+        """The SMILES of one decoded id sequence (its SELFIES decoded for a SELFIES vocabulary)."""
+        v = self.vocabulary
+        return v.to_smiles(v.decode(ids))
+
     def _strings(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[str]:
         """SMILES of sampled ids (B, T) starting with ``<bos>``, each up to its length."""
-        v = self.vocabulary
-        return [v.to_smiles(v.decode(row[1:1 + n])) for row, n in zip(ids.cpu().numpy(), lengths.cpu().numpy())]
+        return [self._smiles(row[1:1 + n]) for row, n in zip(ids.cpu().numpy(), lengths.cpu().numpy())]
 
     def configure_optimizers(self):
         return {"model": torch.optim.Adam(self.parameters(), lr=self.lr)}
@@ -287,7 +291,7 @@ class PrototypeVAE(_SmilesModel):
         if method == "beam":
             best = beam_search(self.decoder, bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
                                beam_width=beam_width, n_best=1, cond=z)
-            return [v.to_smiles(v.decode(found[0][0])) if found else "" for found in best]
+            return [self._smiles(found[0][0]) if found else "" for found in best]
         raise InputError(f"decoding method must be 'sample' or 'beam', got {method!r}")
 
     @torch.no_grad()
@@ -297,7 +301,7 @@ class PrototypeVAE(_SmilesModel):
         v = self.vocabulary
         found = beam_search(self.decoder, bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
                             beam_width=beam_width, n_best=n_best, cond=z.to(self.device))
-        return [[(v.to_smiles(v.decode(seq)), s) for seq, s in row] for row in found]
+        return [[(self._smiles(seq), s) for seq, s in row] for row in found]
 
     @torch.no_grad()
     def sample(self, n: int, *, condition=None, generator: torch.Generator | None = None, temperature: float = 1.0,
