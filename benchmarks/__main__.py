@@ -10,7 +10,9 @@ from the recorded result, each keeping the date of the run that measured it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import fcntl
 import importlib
 import json
 import os
@@ -75,6 +77,13 @@ def recorded_path(name: str, quick: bool) -> Path:
 def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = None) -> dict:
     """The result of one benchmark: ``module.run``, or its ``SECTIONS`` (all, or ``chosen`` with the
     others carried over from the recorded result, see the module docstring)."""
+    ran = run_sections(module, name, quick, chosen)
+    return ran if ran.pop("_sections", None) is None else merge_recorded(module, name, quick, ran)
+
+
+def run_sections(module, name: str, quick: bool, chosen: list[str] | None = None) -> dict:
+    """Run ``module.run`` (returned as is), or the ``chosen`` sections (all by default): then
+    ``{key: value, ..., "_measured": {key: {"date", "wall_s"}}, "_sections": chosen}``."""
     sections = getattr(module, "SECTIONS", None)
     if sections is None:
         if chosen:
@@ -84,23 +93,45 @@ def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = Non
     unknown = sorted(set(chosen) - set(sections))
     if unknown:
         raise SystemExit(f"benchmark '{name}': unknown section(s) {unknown}; sections: {list(sections)}")
-    previous: dict = {}
+    out: dict = {"_measured": {}, "_sections": [k for k in sections if k in chosen]}
+    for key in out["_sections"]:
+        print(f"== {name}:{key}", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        out[key] = sections[key](quick)
+        out["_measured"][key] = {"date": _now(), "wall_s": round(time.perf_counter() - t0, 1)}
+    return out
+
+
+def merge_recorded(module, name: str, quick: bool, ran: dict) -> dict:
+    """The sections just run (``ran`` from :func:`run_sections`) with every other one carried over
+    from the result recorded NOW, so two partial runs of one benchmark that overlap in time keep
+    each other's sections (call it under :func:`results_lock` together with the write)."""
+    sections, fresh_dates = module.SECTIONS, ran.pop("_measured")
     path = recorded_path(name, quick)
-    if set(chosen) != set(sections) and path.is_file():
-        previous = json.loads(path.read_text())
+    partial = set(fresh_dates) != set(sections)
+    previous = json.loads(path.read_text()) if partial and path.is_file() else {}
     measured = dict(previous.get("measured") or {})
     out: dict = {}
-    for key, fn in sections.items():
-        if key in chosen:
-            print(f"== {name}:{key}", file=sys.stderr, flush=True)
-            t0 = time.perf_counter()
-            out[key] = fn(quick)
-            measured[key] = {"date": _now(), "wall_s": round(time.perf_counter() - t0, 1)}
+    for key in sections:
+        if key in fresh_dates:
+            out[key], measured[key] = ran[key], fresh_dates[key]
         elif key in previous:
             out[key] = previous[key]
             measured.setdefault(key, {"date": (previous.get("machine") or {}).get("date")})
     out["measured"] = {k: measured[k] for k in sections if k in measured}
     return out
+
+
+@contextlib.contextmanager
+def results_lock():
+    """Exclusive lock on ``RESULTS_DIR`` (flock on the folder itself) for read-merge-write steps."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    fd = os.open(RESULTS_DIR, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def printable(module, result: dict) -> str:
@@ -170,16 +201,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, chosen in targets:
         module = importlib.import_module(f"benchmarks.{name}")
         print(f"== {name}", file=sys.stderr)
-        result = run_benchmark(module, name, args.quick, chosen)
-        result = {"name": name, "quick": args.quick, "machine": machine(), **result}
+        ran = run_sections(module, name, args.quick, chosen)
         # quick runs check that the scripts work; they never replace the recorded full results
         target = recorded_path(name, args.quick)
         target.parent.mkdir(parents=True, exist_ok=True)
-        out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
+        with results_lock():  # another run may have recorded a section of this benchmark meanwhile
+            result = ran if ran.pop("_sections", None) is None else merge_recorded(module, name, args.quick, ran)
+            result = {"name": name, "quick": args.quick, "machine": machine(), **result}
+            out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
         print(printable(module, result))
         print(f"wrote {out}", file=sys.stderr)
     if not args.quick:
-        print(f"wrote {rebuild_markdown()}", file=sys.stderr)
+        with results_lock():
+            print(f"wrote {rebuild_markdown()}", file=sys.stderr)
     return 0
 
 

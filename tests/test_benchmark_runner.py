@@ -67,3 +67,20 @@ def test_a_partial_first_run_prints_what_is_missing_instead_of_failing(tmp_path,
     assert runner.printable(module, runner.run_benchmark(module, "demo", quick=True)) == "a and b"
     module.markdown = lambda result: "b" if "b" in result else result["b"]  # copes with a section missing
     assert runner.printable(module, part) == "b"
+
+
+def test_overlapping_partial_runs_keep_each_others_sections(tmp_path, monkeypatch):
+    """Section b is recorded by another run while section a runs: recording a must keep b."""
+    monkeypatch.setattr(runner, "RESULTS_DIR", tmp_path)
+    other = {"name": "demo", "machine": {"date": "2026-01-01T00:00:00+00:00"}, "b": {"value": "b from the other run"},
+             "measured": {"b": {"date": "2026-01-01T00:00:00+00:00"}}}
+
+    def slow_a(quick):
+        (tmp_path / "demo.json").write_text(json.dumps(other))  # the other run finishes meanwhile
+        return {"value": "a"}
+
+    module = types.SimpleNamespace(SECTIONS={"a": slow_a, "b": lambda quick: {"value": "b"}})
+    with runner.results_lock():
+        result = runner.run_benchmark(module, "demo", quick=False, chosen=["a"])
+    assert result["a"] == {"value": "a"} and result["b"] == {"value": "b from the other run"}
+    assert list(result["measured"]) == ["a", "b"]
