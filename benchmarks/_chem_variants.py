@@ -102,7 +102,60 @@ def variant_quality(tag: str, quick: bool = False) -> dict:
     return out
 
 
-SECTIONS = {tag: (lambda quick, tag=tag: variant_quality(tag, quick)) for tag in VARIANTS}
+def constrained_decoding(quick: bool = False) -> dict:
+    """Sampling with and without the SMILES syntax mask (``constrained=True``,
+    :mod:`scigen.chem.syntax`), same models, seed and temperature 1: validity, uniqueness, why the
+    invalid ones fail, how many syntax failures were cut at ``max_len``, molecules/s. It scores the
+    runs the ``quality`` and variant sections left in ``QUALITY_RUNS`` (a missing one is skipped)."""
+    import time
+    from collections import Counter
+
+    import torch
+
+    from scigen.chem.mol import invalid_reason
+    from scigen.chem.tokenizer import tokenize_smiles
+    from scigen.engine import load_model
+
+    torch.set_num_threads(1)
+    n, out = (1000 if quick else 10_000), {}
+    for tag in ("lstm", "vae", "vae_moses_kl"):
+        if not (QUALITY_RUNS / tag / "latest").exists():
+            out[tag] = {"skipped": f"no trained run in {QUALITY_RUNS / tag}"}
+            continue
+        model, rows = load_model(QUALITY_RUNS / tag), {}
+        for mode in ("free", "constrained"):
+            t = time.perf_counter()
+            raw = model.sample(n, generator=torch.Generator().manual_seed(1), temperature=1.0,
+                               constrained=mode == "constrained")
+            per_s = n / (time.perf_counter() - t)
+            reasons = [invalid_reason(s) for s in raw]
+            valid = {s for s, r in zip(raw, reasons) if r is None}
+            rows[mode] = {"valid": reasons.count(None) / n, "unique_valid": len(valid) / max(1, reasons.count(None)),
+                          "invalid": dict(Counter(r for r in reasons if r is not None)), "per_s": per_s,
+                          "syntax_cut_at_max_len": sum(r == "syntax" and len(tokenize_smiles(s)) >= model.max_len
+                                                       for s, r in zip(raw, reasons))}
+        out[tag] = {"n": n, "max_len": model.max_len, **rows}
+    return out
+
+
+def constrained_markdown(c: dict) -> list[str]:
+    lines = ["", "### Syntax-constrained decoding (same models and seed, temperature 1)", "",
+             "| model | decoding | valid | unique (of valid) | invalid: syntax (cut at max_len) / aromaticity / "
+             "valence / empty | molecules/s |", "|---|---|---|---|---|---|"]
+    for tag, r in c.items():
+        if "skipped" in r:
+            lines.append(f"| {tag} | {r['skipped']} | | | | |")
+            continue
+        for mode in ("free", "constrained"):
+            m, bad = r[mode], r[mode]["invalid"]
+            lines.append(f"| {tag} | {mode} | {m['valid']:.4f} | {m['unique_valid']:.4f} | {bad.get('syntax', 0)} "
+                         f"({m['syntax_cut_at_max_len']}) / {bad.get('aromaticity', 0)} / {bad.get('valence', 0)} / "
+                         f"{bad.get('empty', 0)} | {m['per_s']:,.0f} |")
+    return lines
+
+
+SECTIONS = {**{tag: (lambda quick, tag=tag: variant_quality(tag, quick)) for tag in VARIANTS},
+            "constrained": constrained_decoding}
 
 
 def variant_markdown(tag: str, s: dict, smiles_vae: dict | None) -> list[str]:

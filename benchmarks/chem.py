@@ -26,9 +26,11 @@ cross-check of every metric against MOSES' own code (molsets 0.3.1) on the same 
 5. Variants of the prototype VAE (in ``benchmarks/_chem_variants.py``): the VAE of section 4, same
    data and budget, with one change, scored the same way plus the size of its molecules: trained on
    SELFIES (``vae_selfies``), and with MOSES' KL weight (``vae_moses_kl``).
+6. Syntax-constrained decoding (``constrained``): the runs of sections 4-5 sampled with and without
+   the SMILES syntax mask (``scigen.chem.syntax``).
 
 Sections (``python -m benchmarks chem:quality`` reruns one): throughput, metric_times, agreement,
-quality, vae_selfies, vae_moses_kl.
+quality, vae_selfies, vae_moses_kl, constrained.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ import numpy as np
 
 from benchmarks._chem_quality import _molsets_wheel, _quality_markdown, generator_quality
 from benchmarks._chem_variants import SECTIONS as VAE_VARIANTS
-from benchmarks._chem_variants import variant_markdown
+from benchmarks._chem_variants import VARIANTS, constrained_markdown, variant_markdown
 
 
 def _corrupt(smiles: list[str], n: int, rng: np.random.Generator) -> list[str]:
@@ -265,7 +267,7 @@ SECTIONS = {
     "metric_times": _metric_times_section,
     "agreement": _agreement_section,
     "quality": generator_quality,
-    **VAE_VARIANTS,  # vae_selfies, vae_moses_kl
+    **VAE_VARIANTS,  # vae_selfies, vae_moses_kl, constrained
 }
 
 
@@ -305,7 +307,9 @@ def markdown(result: dict) -> str:
     if "quality" in result:
         fcd_real = result["agreement"]["metrics"].get("FCD/Test", {}).get("scigen")
         lines += _quality_markdown(result["quality"], fcd_real)
-    for tag in VAE_VARIANTS:
+    for tag in VARIANTS:
         if tag in result:
             lines += variant_markdown(tag, result[tag], result.get("quality", {}).get("vae"))
+    if "constrained" in result:
+        lines += constrained_markdown(result["constrained"])
     return "\n".join(lines) + "\n"

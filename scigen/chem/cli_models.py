@@ -67,7 +67,7 @@ def _sample(args) -> int:
         if path:
             _check_out(path, args.overwrite)
     summary = sample(args.model, args.n, args.out, temperature=args.temperature, seed=args.seed, filt=args.filter,
-                     sdf=args.sdf, raw_out=args.raw, report=args.report)
+                     sdf=args.sdf, raw_out=args.raw, report=args.report, constrained=args.constrained)
     _report_generation(summary, args.out)
     return 0
 
@@ -82,7 +82,7 @@ def _generate(args) -> int:
             _check_out(path, args.overwrite)
     summary = generate(args.model, args.prototype, args.n, args.out, diversity=args.diversity,
                        temperature=args.temperature, method=args.method, beam_width=args.beam_width, seed=args.seed,
-                       filt=args.filter, sdf=args.sdf, report=args.report)
+                       filt=args.filter, sdf=args.sdf, report=args.report, constrained=args.constrained)
     v = summary["variations"]
     sim = v["similarity"]
     print(f"prototype {summary['prototype_canonical']}, diversity {args.diversity}: validity {v['validity']:.3f}, "
@@ -135,6 +135,9 @@ def register_models(verbs, inputs) -> None:
     def generation(p, n_default):
         p.add_argument("--n", type=int, default=n_default, help=f"molecules to generate (default {n_default})")
         p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0: greedy; default 1)")
+        p.add_argument("--constrained", action="store_true",
+                       help="mask tokens that would break SMILES syntax while sampling (unclosed rings or branches, "
+                       "empty strings); valence and aromaticity errors remain")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--filter", choices=("valid", "moses", "none"), default="valid",
                        help="valid: drop invalid and duplicate molecules (default); moses: also MOSES' filters; "

@@ -95,6 +95,14 @@ class _SmilesModel(Model):
         """(N, max_len + 2) ids of ``smiles`` (see :func:`encode_smiles`)."""
         return encode_smiles(self.vocabulary, smiles, self.max_len, source=source)
 
+    def _grammar(self, constrained: bool):
+        """The SMILES syntax mask for ``sample_tokens`` when ``constrained`` (None otherwise)."""
+        if not constrained:
+            return None
+        from scigen.chem.syntax import SmilesSyntax
+
+        return SmilesSyntax(self.vocabulary)
+
     def _smiles(self, ids) -> str:
         """The SMILES of one decoded id sequence (its SELFIES decoded for a SELFIES vocabulary)."""
         v = self.vocabulary
@@ -151,13 +159,16 @@ class CharLSTM(_SmilesModel):
 
     @torch.no_grad()
     def sample(self, n: int, *, condition=None, generator: torch.Generator | None = None, temperature: float = 1.0,
-               max_len: int | None = None, batch_size: int = 1024) -> list[str]:
-        """``n`` raw SMILES strings drawn token by token at ``temperature`` (0: greedy)."""
+               max_len: int | None = None, batch_size: int = 1024, constrained: bool = False) -> list[str]:
+        """``n`` raw SMILES strings drawn token by token at ``temperature`` (0: greedy); ``constrained``
+        masks the tokens that would break SMILES syntax (:mod:`scigen.chem.syntax`)."""
         out: list[str] = []
         v = self.vocabulary
+        grammar = self._grammar(constrained)
         for start in range(0, n, batch_size):
             ids, lengths = sample_tokens(self.decoder, min(batch_size, n - start), bos_id=v.bos_id, eos_id=v.eos_id,
-                                         max_len=max_len or self.max_len, temperature=temperature, generator=generator)
+                                         max_len=max_len or self.max_len, temperature=temperature, generator=generator,
+                                         grammar=grammar)
             out += self._strings(ids, lengths)
         return out
 
@@ -279,16 +290,21 @@ class PrototypeVAE(_SmilesModel):
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, *, method: str = "sample", temperature: float = 1.0,
-               generator: torch.Generator | None = None, beam_width: int = 5) -> list[str]:
+               generator: torch.Generator | None = None, beam_width: int = 5, constrained: bool = False) -> list[str]:
         """Decode latent codes (N, latent_dim) to SMILES: ``method`` "sample" (at ``temperature``;
-        0 is greedy) or "beam" (the most likely sequence found by a beam of ``beam_width``)."""
+        0 is greedy) or "beam" (the most likely sequence found by a beam of ``beam_width``).
+        ``constrained`` (sampling only) masks the tokens that would break SMILES syntax."""
         v = self.vocabulary
         z = z.to(self.device)
         if method == "sample":
             ids, lengths = sample_tokens(self.decoder, len(z), bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
-                                         temperature=temperature, generator=generator, cond=z)
+                                         temperature=temperature, generator=generator, cond=z,
+                                         grammar=self._grammar(constrained))
             return self._strings(ids, lengths)
         if method == "beam":
+            if constrained:
+                raise InputError("syntax-constrained decoding works with sampling (method 'sample', temperature 0 "
+                                 "for greedy), not with beam search")
             best = beam_search(self.decoder, bos_id=v.bos_id, eos_id=v.eos_id, max_len=self.max_len,
                                beam_width=beam_width, n_best=1, cond=z)
             return [self._smiles(found[0][0]) if found else "" for found in best]
@@ -305,18 +321,19 @@ class PrototypeVAE(_SmilesModel):
 
     @torch.no_grad()
     def sample(self, n: int, *, condition=None, generator: torch.Generator | None = None, temperature: float = 1.0,
-               method: str = "sample", beam_width: int = 5, batch_size: int = 1024) -> list[str]:
-        """``n`` raw SMILES decoded from latent codes drawn from the prior N(0, I)."""
+               method: str = "sample", beam_width: int = 5, batch_size: int = 1024, constrained: bool = False) -> list[str]:
+        """``n`` raw SMILES decoded from latent codes drawn from the prior N(0, I) (see :meth:`decode`)."""
         out: list[str] = []
         for start in range(0, n, batch_size):
             z = torch.randn(min(batch_size, n - start), self.latent_dim, generator=generator)
-            out += self.decode(z, method=method, temperature=temperature, generator=generator, beam_width=beam_width)
+            out += self.decode(z, method=method, temperature=temperature, generator=generator, beam_width=beam_width,
+                               constrained=constrained)
         return out
 
     @torch.no_grad()
     def generate_from_prototype(self, smiles: str, n: int, diversity: float = 0.5, *, temperature: float = 1.0,
                                 method: str = "sample", beam_width: int = 5, generator: torch.Generator | None = None,
-                                batch_size: int = 1024) -> list[str]:
+                                batch_size: int = 1024, constrained: bool = False) -> list[str]:
         """``n`` raw SMILES around the prototype ``smiles`` (the diversity layer).
 
         The prototype is canonicalised by RDKit (the model was trained on canonical SMILES) and
@@ -341,5 +358,6 @@ class PrototypeVAE(_SmilesModel):
             m = min(batch_size, n - start)
             eps = torch.randn(m, self.latent_dim, generator=generator).to(self.device)
             z = mu + diversity * sigma * eps
-            out += self.decode(z, method=method, temperature=temperature, generator=generator, beam_width=beam_width)
+            out += self.decode(z, method=method, temperature=temperature, generator=generator, beam_width=beam_width,
+                               constrained=constrained)
         return out

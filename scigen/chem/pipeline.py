@@ -223,9 +223,10 @@ def _write_outputs(kept: list[str], out, sdf, report_path, report: dict, columns
 
 
 def sample(model, n: int, out=None, *, temperature: float = 1.0, seed: int = 0, filt: str = "valid", sdf=None,
-           raw_out=None, report=None) -> dict:
+           raw_out=None, report=None, constrained: bool = False) -> dict:
     """Sample ``n`` molecules from a trained generator (LSTM, or the VAE's prior), filter them and
     write the kept ones (``out``: .smi/.csv; ``sdf``: SDF too; ``raw_out``: every raw string, a .csv).
+    ``constrained``: decode with the SMILES syntax mask (:mod:`scigen.chem.syntax`).
 
     Returns a summary: counts kept and dropped by reason, molecules/s of sampling, file paths.
     """
@@ -234,11 +235,11 @@ def sample(model, n: int, out=None, *, temperature: float = 1.0, seed: int = 0, 
     m = load(model)
     gen = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
-    raw = m.sample(n, generator=gen, temperature=temperature)
+    raw = m.sample(n, generator=gen, temperature=temperature, constrained=constrained)
     seconds = time.perf_counter() - t0
     result = filter_generated(raw, filt)
     summary = {"model": m.name, "checkpoint": (getattr(m, "checkpoint_info", None) or {}).get("path"), "n": n,
-               "temperature": temperature, "seed": seed, "sampling_seconds": round(seconds, 2),
+               "temperature": temperature, "constrained": constrained, "seed": seed, "sampling_seconds": round(seconds, 2),
                "molecules_per_s": round(n / seconds, 1), "filter": {"name": filt, **result.to_dict()}}
     if raw_out is not None:
         from scigen.chem.files import write_smiles
@@ -259,7 +260,7 @@ def similarity_to(smiles: Sequence[str], reference: Sequence[str]) -> np.ndarray
 
 def generate(model, prototype: str, n: int, out=None, *, diversity: float = 0.5, temperature: float = 1.0,
              method: str = "sample", beam_width: int = 5, seed: int = 0, filt: str = "valid", sdf=None,
-             report=None) -> dict:
+             report=None, constrained: bool = False) -> dict:
     """``n`` variations of ``prototype`` from a trained prototype VAE, filtered; each kept molecule
     gets its Tanimoto similarity to the prototype (a column of a .csv ``out``). The summary has the
     filter's drop counts, the kept molecules' similarity distribution and
@@ -273,12 +274,12 @@ def generate(model, prototype: str, n: int, out=None, *, diversity: float = 0.5,
     gen = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
     raw = m.generate_from_prototype(prototype, n, diversity, temperature=temperature, method=method,
-                                    beam_width=beam_width, generator=gen)
+                                    beam_width=beam_width, generator=gen, constrained=constrained)
     seconds = time.perf_counter() - t0
     result = filter_generated(raw, filt)
     sims = similarity_to(result.kept, [canonical(prototype)]) if result.kept else np.zeros(0)
     summary = {"model": m.name, "prototype": prototype, "prototype_canonical": canonical(prototype), "n": n,
-               "diversity": diversity, "temperature": temperature, "method": method, "seed": seed,
+               "diversity": diversity, "temperature": temperature, "method": method, "constrained": constrained, "seed": seed,
                "seconds": round(seconds, 2), "filter": {"name": filt, **result.to_dict()},
                "kept_similarity": _describe(sims), "variations": variation_metrics(prototype, raw)}
     summary["files"] = _write_outputs(result.kept, out, sdf, report, summary,

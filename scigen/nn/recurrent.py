@@ -83,7 +83,7 @@ def _masked(logits: torch.Tensor, banned: tuple[int, ...]) -> torch.Tensor:
 @torch.no_grad()
 def sample_tokens(decoder: nn.Module, n: int, *, bos_id: int, eos_id: int, max_len: int, temperature: float = 1.0,
                   generator: torch.Generator | None = None, cond: torch.Tensor | None = None,
-                  banned: tuple[int, ...] = (0,)) -> tuple[torch.Tensor, torch.Tensor]:
+                  banned: tuple[int, ...] = (0,), grammar=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Draw ``n`` token sequences by ancestral sampling.
 
     Args:
@@ -94,6 +94,11 @@ def sample_tokens(decoder: nn.Module, n: int, *, bos_id: int, eos_id: int, max_l
         temperature: logits are divided by it; 0 picks the most likely token (greedy decoding).
         generator: CPU generator all randomness comes from (Gumbel-max on uniforms drawn from it).
         cond: (n, cond_dim) conditioning vectors for a conditioned decoder.
+        grammar: None, or an object that masks tokens by what was written so far (e.g.
+            :class:`scigen.chem.syntax.SmilesSyntax`): ``start(n, device)`` gives a batch state,
+            ``allowed(state)`` a (rows, V) bool mask, ``advance(state, ids)`` takes the drawn ids and
+            ``keep(state, rows)`` returns the state of the rows still running. Each step then draws
+            from the model's distribution renormalised over the allowed tokens.
 
     Returns:
         ids: (n, max_len + 1) int64: ``<bos>``, the drawn tokens, then 0 (``<eos>`` is not stored).
@@ -108,9 +113,12 @@ def sample_tokens(decoder: nn.Module, n: int, *, bos_id: int, eos_id: int, max_l
     lengths = torch.full((n,), max_len, dtype=torch.long, device=device)
     alive = torch.arange(n, device=device)  # rows still running: only they go through the network
     last, state = ids[:, :1], None
+    rules = None if grammar is None else grammar.start(n, device)
     for t in range(max_len + 1):
         logits, state = decoder(last, cond, state)
         logits = _masked(logits[:, -1].float(), banned)
+        if rules is not None:
+            logits = logits.masked_fill(~grammar.allowed(rules), float("-inf"))
         if temperature == 0:
             nxt = logits.argmax(dim=1)
         else:
@@ -121,6 +129,9 @@ def sample_tokens(decoder: nn.Module, n: int, *, bos_id: int, eos_id: int, max_l
         keep = ~ended
         if t == max_len or not bool(keep.any()):
             break
+        if rules is not None:
+            grammar.advance(rules, nxt)
+            rules = grammar.keep(rules, keep)
         alive, nxt = alive[keep], nxt[keep]
         ids[alive, t + 1] = nxt
         state = tuple(s[:, keep] for s in state)

@@ -7,7 +7,10 @@ from rdkit import Chem
 
 from scigen.chem.data import load_moses, load_prototypes
 from scigen.chem.files import read_smiles, write_smiles
+from scigen.chem.mol import invalid_reason
+from scigen.chem.tokenizer import tokenize_smiles
 from scigen.cli import main
+from scigen.engine import load_model
 
 TINY = ["--steps", "80", "--batch-size", "32", "--hidden", "64", "--layers", "1", "--lr", "8e-3", "--log-every", "40",
         "--checkpoint-every", "80", "--threads", "1"]
@@ -43,6 +46,13 @@ def test_generators_from_the_command_line(tmp_path, capsys):
     assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--n", "10", "--out", str(tmp_path / "t.smi"),
                  "--threads", "0"]) == 2
     assert "--threads must be >= 1" in capsys.readouterr().err
+    assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--n", "100", "--constrained",
+                 "--raw", str(tmp_path / "raw_masked.csv"), "--out", str(tmp_path / "masked.smi")]) == 0
+    assert json.loads((tmp_path / "masked.filter.json").read_text())["constrained"] is True
+    # a 2-step model rarely ends a string; with the mask, a syntax error is only a string cut at max_len
+    max_len = load_model(tmp_path / "lstm").max_len
+    broken = [s for s in read_smiles(tmp_path / "raw_masked.csv").smiles if invalid_reason(s) in ("syntax", "empty")]
+    assert all(len(tokenize_smiles(s)) == max_len for s in broken)
 
     actives = write_smiles(tmp_path / "actives.smi", mols[:3])
     assert main(["chem", "fine-tune", "--model", str(tmp_path / "lstm"), "--smiles", str(actives),
@@ -62,7 +72,10 @@ def test_generators_from_the_command_line(tmp_path, capsys):
     code = main(["chem", "generate", "--model", str(tmp_path / "vae"), "--prototype", mols[0], "--n", "50",
                  "--diversity", "0.5", "--out", str(variations)])
     summary = json.loads((tmp_path / "variations.filter.json").read_text())
-    assert code == 0 and summary["n"] == 50 and summary["diversity"] == 0.5
+    assert code == 0 and summary["n"] == 50 and summary["diversity"] == 0.5 and summary["constrained"] is False
+    assert main(["chem", "generate", "--model", str(tmp_path / "vae"), "--prototype", mols[0], "--n", "20",
+                 "--constrained", "--method", "beam", "--out", str(tmp_path / "beam.smi")]) == 2
+    assert "beam search" in capsys.readouterr().err
     assert read_smiles(variations).smiles.size == summary["filter"]["n_kept"] == summary["variations"]["distinct"]
     assert main(["chem", "generate", "--model", str(tmp_path / "lstm"), "--prototype", aspirin,
                  "--out", str(tmp_path / "x.smi")]) == 2  # an LSTM has no prototype
