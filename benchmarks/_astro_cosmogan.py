@@ -20,7 +20,7 @@ def _stat_rows(report) -> list[dict]:
 
 
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
-                     width: int = 16, d_batch: str = "separate", d_norm: str = "batch",
+                     width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
                      device: str = "cpu", threads: int = 1, work: Path | None = None) -> dict:
     """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring).
@@ -38,7 +38,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     work = work or WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}")
                            + ("" if kernel_size == 5 else f"_k{kernel_size}") + ("" if ema is None else "_ema")
                            + ("" if d_batch == "separate" else f"_d{d_batch}")
-                           + ("" if d_norm == "batch" else f"_d{d_norm}"))
+                           + ("" if d_norm == "batch" else f"_d{d_norm}") + ("" if not match else "_matched" if match == 10 else f"_matched{match:g}"))
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sim = MapSimulator(64, 3.5, lognormal=True)
@@ -57,7 +57,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
         config = TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=threads, device=device,
                              keep_checkpoints=1, eval_every=every)
         r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
-                      d_batch=d_batch, d_norm=d_norm,
+                      d_batch=d_batch, d_norm=d_norm, match_spectrum=match, match_pixels=match,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
@@ -89,7 +89,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                      "kind": "log-normal"},
             "width": width, "device": device, "threads": threads,
             "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
-            "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm,
+            "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
@@ -121,6 +121,8 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
                 if c.get("d_norm") == "spectral" else "")
              + ("real and generated maps through the discriminator in one batch; "
                 if c.get("d_batch") == "joint" else "")
+             + (f"generator loss plus {c['match']:g} x the statistic-matching losses (log power per ring, "
+                "pixel quantiles; P(l) and the histogram are then not independent checks); " if c.get("match") else "")
              + _where_trained(c) + " Best "
              f"checkpoint by {m['validation']} validation maps: step {c['best_step']}. Generated {m['test']} maps "
              f"({c['generate_maps_per_s']:.0f} maps/s) vs {m['test']} held-out test maps. Cells: distance / noise "

@@ -2,7 +2,8 @@
 
 ``python -m benchmarks astro [--quick]``; ``python -m benchmarks astro:cosmogan_nearest`` reruns one
 section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_k4, cosmogan_blur,
-cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_spectral_ema, cosmogan_nearest,
+cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_spectral_ema, cosmogan_matched,
+cosmogan_matched_ema, cosmogan_k4_matched_ema, cosmogan_matched100_ema, cosmogan_nearest,
 cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
@@ -34,6 +35,13 @@ cosmogan_bilinear, galaxies).
   so a wrong amplitude is visible to it (the paper's batch norm, fed real and generated maps in
   separate batches, normalises it away: docs/astro.md section 6); alone and with the generator's
   moving average (``cosmogan_spectral_ema``, ``ema=0.999``).
+* cosmoGAN with statistic matching (``cosmogan_matched``, ``match_spectrum = match_pixels = 10``): the
+  generator's loss also pulls each batch's log power per ring and its pixel quantiles toward all
+  training maps' (feature matching on physical statistics, ``scigen.astro.matching``); P(l) and the
+  pixel histogram are then no longer independent checks of the network, V1, V2 and peaks still are;
+  alone and with the generator's moving average (``cosmogan_matched_ema``, ``ema=0.999``), the latter
+  also with 4 x 4 kernels (``cosmogan_k4_matched_ema``) and with both weights at 100
+  (``cosmogan_matched100_ema``).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -258,6 +266,10 @@ SECTIONS = {
     "cosmogan_k4_ema": lambda quick: cosmogan_quality(quick, kernel_size=4, ema=0.999),
     "cosmogan_spectral": lambda quick: cosmogan_quality(quick, d_norm="spectral"),
     "cosmogan_spectral_ema": lambda quick: cosmogan_quality(quick, d_norm="spectral", ema=0.999),
+    "cosmogan_matched": lambda quick: cosmogan_quality(quick, match=10.0),
+    "cosmogan_matched_ema": lambda quick: cosmogan_quality(quick, match=10.0, ema=0.999),
+    "cosmogan_k4_matched_ema": lambda quick: cosmogan_quality(quick, kernel_size=4, match=10.0, ema=0.999),
+    "cosmogan_matched100_ema": lambda quick: cosmogan_quality(quick, match=100.0, ema=0.999),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
@@ -312,6 +324,10 @@ def markdown(result: dict) -> str:
                        ("cosmogan_k4_ema", "cosmoGAN with 4 x 4 kernels and the moving average (EMA 0.999)"),
                        ("cosmogan_spectral", "cosmoGAN whose D has spectral normalisation instead of batch norm"),
                        ("cosmogan_spectral_ema", "cosmoGAN with the spectrally normalised D and the moving average"),
+                       ("cosmogan_matched", "cosmoGAN with statistic matching (power spectrum and pixel quantiles)"),
+                       ("cosmogan_matched_ema", "cosmoGAN with statistic matching and the moving average (EMA 0.999)"),
+                       ("cosmogan_k4_matched_ema", "cosmoGAN with 4 x 4 kernels, statistic matching and the moving average"),
+                       ("cosmogan_matched100_ema", "cosmoGAN with 10x stronger statistic matching and the moving average"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:

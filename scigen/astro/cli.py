@@ -120,6 +120,7 @@ def _train_gan(args) -> int:
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
                        label_flip=args.label_flip, lr=args.lr, ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
+                       match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -292,6 +293,12 @@ def register(subparsers) -> None:
                    "docs/astro.md section 6)")
     p.add_argument("--d-norm", default="batch", choices=["batch", "spectral"],
                    help="D's normalisation: batch norm (the paper) or spectral normalisation without batch norm")
+    p.add_argument("--match-spectrum", type=float, default=0.0,
+                   help="weight of a generator loss pulling each batch's power spectrum (log power per ring) to "
+                   "the training maps' (0 = off, the paper); P(l) is then no longer an independent check")
+    p.add_argument("--match-pixels", type=float, default=0.0,
+                   help="weight of a generator loss pulling each batch's pixel quantiles to the training maps' "
+                   "(0 = off, the paper); the pixel histogram is then no longer an independent check")
     p.add_argument("--fov", type=float, help="map width in degrees when the data do not say")
     p.add_argument("--limit", type=int, help="train on at most this many maps")
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "

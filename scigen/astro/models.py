@@ -74,6 +74,11 @@ class CosmoGAN(Model):
         d_norm: D's normalisation: "batch" (the paper) or "spectral" (no batch norm; spectral
             normalisation of every layer, Miyato et al. 2018: D judges each map on its own).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
+        match_spectrum, match_pixels: weights of the statistic-matching generator losses
+            (:mod:`scigen.astro.matching`: the batch's log power per ring and its pixel quantiles
+            against the training set's), added to the non-saturating loss. 0 (the paper): off.
+        match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
+            ``train_gan`` computes it), required when either weight is positive.
         label_flip: probability of swapping a D target (0.01).
         ema: decay of an exponential moving average of the generator's weights, updated after each
             generator step (0.999 in progressive GANs); sampling then uses the average, with its
@@ -93,6 +98,7 @@ class CosmoGAN(Model):
                  kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
                  ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
+                 match_spectrum: float = 0.0, match_pixels: float = 0.0, match_target: dict | None = None,
                  transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
@@ -120,6 +126,17 @@ class CosmoGAN(Model):
                                                 spectral=d_norm == "spectral")
         self.generator_ema = averaged_copy(self.generator) if ema else None
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
+        self.match_weights = (float(match_spectrum), float(match_pixels))
+        self.matcher = None
+        if min(self.match_weights) < 0:
+            raise ValueError(f"match_spectrum and match_pixels must be >= 0, got {self.match_weights}")
+        if max(self.match_weights) > 0:
+            from scigen.astro.matching import StatisticMatcher
+
+            if match_target is None:
+                raise ValueError("statistic matching needs match_target: "
+                                 "scigen.astro.matching.match_target(training_maps) (train_gan computes it)")
+            self.matcher = StatisticMatcher(match_target, self.transform)
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
@@ -145,12 +162,17 @@ class CosmoGAN(Model):
             fake = self.generator(z)
             d_gen = self._judge(real, fake)[1] if self.d_batch == "joint" else self.discriminator(fake)
             loss_g = F.softplus(-d_gen).mean()  # non-saturating: -log D(G(z))
-        ctx.optimize("generator", loss_g)
+            total_g, matched = loss_g, {}
+            if self.matcher is not None:  # logged apart: loss_g stays the adversarial loss alone
+                spectrum, pixels = self.matcher(fake)
+                matched = {"match_spectrum": spectrum, "match_pixels": pixels}
+                total_g = loss_g + self.match_weights[0] * spectrum + self.match_weights[1] * pixels
+        ctx.optimize("generator", total_g)
         if self.generator_ema is not None:
             update_average(self.generator_ema, self.generator, ema_decay(self.ema, ctx.step))
             self._ema_calibrated = False
         return {"loss_d": loss_d, "loss_g": loss_g, "d_real": torch.sigmoid(d_real).mean(),
-                "d_fake": torch.sigmoid(d_fake).mean()}
+                "d_fake": torch.sigmoid(d_fake).mean(), **matched}
 
     def _judge(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """D's logits (B,) of the real and the generated maps, in separate batches or one (``d_batch``)."""

@@ -8,6 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from scigen.astro.maps import MapSimulator
+from scigen.astro.matching import match_target
 from scigen.astro.models import CosmoGAN, GalaxyACGAN, GalaxyVAE
 from scigen.astro.transforms import CosmoGANTransform
 from scigen.engine import ArrayDataset, load_model, seeded
@@ -25,14 +26,16 @@ CONFORMANCE = [("zeros", "transpose", 5, None, "separate"), ("circular", "transp
                ("circular", "transpose", 4, None, "separate"), ("circular", "transpose_blur", 5, None, "separate"),
                ("circular", "nearest", 5, None, "separate"), ("circular", "bilinear", 5, None, "separate"),
                ("circular", "transpose", 5, 0.99, "separate"), ("circular", "transpose", 5, None, "joint"),
-               ("circular", "transpose", 5, None, "spectral")]
+               ("circular", "transpose", 5, None, "spectral"), ("circular", "transpose", 5, None, "matched")]
 
 
 @pytest.mark.parametrize("padding, upsample, kernel, ema, d", CONFORMANCE)
 def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, ema, d):
     maps, t = tiny_maps
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
-    d_options = {"d_norm": "spectral"} if d == "spectral" else {"d_batch": d}
+    d_options = ({"d_norm": "spectral"} if d == "spectral" else
+                 {"match_spectrum": 1.0, "match_pixels": 1.0, "match_target": match_target(maps)} if d == "matched" else
+                 {"d_batch": d})
     check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, kernel_size=kernel, padding_mode=padding,
                                  upsample=upsample, ema=ema, transform=json.loads(t.to_json()), **d_options,
                                  map_attrs={"fov_deg": 0.875}),

@@ -1,0 +1,110 @@
+"""Statistic matching: an optional generator loss that pulls cosmoGAN's maps toward the training set's
+power spectrum and pixel distribution.
+
+Feature matching (Salimans et al. 2016, "Improved techniques for training GANs") asks a generator to
+reproduce the mean of features of the real data. Here the features are physical ones, computed on
+the generated batch after the pixel transform's inverse (physical units), so they are the same
+quantities :mod:`scigen.astro.stats` validates:
+
+* **spectrum**: the batch's mean power per ring of ``|k|`` (the rings of
+  :func:`scigen.astro.stats.spectrum_bins`), compared in log with the training maps' mean power:
+  ``mean_b (log P_fake(b) - log P_train(b))^2``. A 5% error in every ring costs 0.0025.
+* **pixels**: the batch's pixel quantiles at ``Q`` evenly spaced levels against the training
+  maps', in units of the training pixels' standard deviation: ``mean_j ((q_fake(j) - q_train(j)) /
+  sigma)^2``. This is the squared 1-D Wasserstein-2 distance between the two pixel distributions
+  (per sigma^2), and it sees a change of amplitude that D's batch norm hides (``docs/astro.md`` §6).
+
+The targets come from ALL training maps (:func:`match_target`), so the loss has no noise from a real
+batch; they are stored in the model's config. What the losses pull on is also what the report
+checks: a matched model's P(l) and pixel histogram are no longer independent tests of the
+network, while V1, V2, peak counts and the classifier test still are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from scigen.astro.transforms import S_CLIP
+from scigen.errors import InputError
+
+MATCH_QUANTILES = 256  # quantile levels (j + 0.5) / Q of the pixel loss
+
+
+def _ring_matrix(shape: tuple[int, int]) -> np.ndarray:
+    """Dense (B, H * (W//2+1)) averaging operator of the power spectrum's rings (float64)."""
+    from scigen.astro.stats import spectrum_bins
+
+    return np.asarray(spectrum_bins(tuple(shape)).matrix.todense())
+
+
+def match_target(maps: np.ndarray, n_quantiles: int = MATCH_QUANTILES) -> dict:
+    """The matching targets of training maps (N, H, W) in physical units, as JSON-able lists.
+
+    Returns ``{"log_power": (B,) log of the mean |FFT|^2 / (H W) per ring, "quantiles": (Q,) pixel
+    quantiles at levels (j + 0.5) / Q, "pixel_std": the pixels' standard deviation, "shape": [H, W]}``.
+    """
+    maps = np.asarray(maps, dtype=np.float64)
+    if maps.ndim != 3 or not np.all(np.isfinite(maps)):
+        raise InputError(f"statistic matching needs finite maps (N, H, W); got shape {maps.shape}")
+    n, h, w = maps.shape
+    power = np.zeros((h, w // 2 + 1))
+    for i in range(0, n, 512):  # chunks keep the FFT's memory small for large training sets
+        ft = np.fft.rfft2(maps[i:i + 512])
+        power += (ft.real ** 2 + ft.imag ** 2).sum(axis=0) / (h * w)
+    ring_power = _ring_matrix((h, w)) @ (power / n).ravel()
+    levels = (np.arange(n_quantiles) + 0.5) / n_quantiles
+    return {"log_power": np.log(ring_power).tolist(), "quantiles": np.quantile(maps, levels).tolist(),
+            "pixel_std": float(maps.std()), "shape": [h, w]}
+
+
+class StatisticMatcher(torch.nn.Module):
+    """The two matching losses of a batch of generated maps in the network's tanh space.
+
+    Args:
+        target: :func:`match_target`'s dict.
+        transform: the model's :class:`~scigen.astro.transforms.CosmoGANTransform` (None: the network
+            works in physical units).
+
+    ``forward(s)`` takes (B, 1, H, W) or (B, H, W) tanh-space maps and returns the scalar losses
+    ``(spectrum, pixels)`` (float32, differentiable).
+    """
+
+    def __init__(self, target: dict, transform=None) -> None:
+        super().__init__()
+        try:
+            h, w = (int(v) for v in target["shape"])
+            log_power, quantiles = target["log_power"], target["quantiles"]
+            pixel_std = float(target["pixel_std"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"statistic-matching target is malformed ({exc}); rebuild it with "
+                             "scigen.astro.matching.match_target(training_maps)") from None
+        self.shape, self.transform = (h, w), transform
+        self.register_buffer("rings", torch.tensor(_ring_matrix((h, w)), dtype=torch.float32), persistent=False)
+        self.register_buffer("log_power", torch.tensor(log_power, dtype=torch.float32), persistent=False)
+        self.register_buffer("quantiles", torch.tensor(quantiles, dtype=torch.float32), persistent=False)
+        if self.rings.shape[0] != self.log_power.numel() or pixel_std <= 0:
+            raise InputError("statistic-matching target does not fit these maps: rebuild it with match_target")
+        self.pixel_std = pixel_std
+
+    def physical(self, s: torch.Tensor) -> torch.Tensor:
+        """Tanh-space maps -> physical maps (B, H, W) float32, differentiable (the transform's inverse)."""
+        s = s.float().reshape(-1, *self.shape)
+        t = self.transform
+        if t is None:
+            return s
+        s = s.clamp(-S_CLIP, S_CLIP)
+        return t.a * (1.0 + s) / (1.0 - s) * t.scale + t.offset
+
+    def forward(self, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with torch.autocast(s.device.type, enabled=False):  # float32 throughout, also under mixed precision
+            x = self.physical(s)
+            h, w = self.shape
+            ft = torch.fft.rfft2(x)
+            power = (ft.real ** 2 + ft.imag ** 2).mean(dim=0).reshape(-1) / (h * w)
+            spectrum = ((torch.log(self.rings @ power) - self.log_power) ** 2).mean()
+            flat = torch.sort(x.reshape(-1)).values
+            q = self.quantiles.numel()
+            index = ((torch.arange(q, device=x.device) + 0.5) * (flat.numel() / q)).long()
+            pixels = (((flat[index] - self.quantiles) / self.pixel_std) ** 2).mean()
+        return spectrum, pixels
