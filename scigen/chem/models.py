@@ -339,7 +339,8 @@ class PrototypeVAE(_SmilesModel):
         The prototype is canonicalised by RDKit (the model was trained on canonical SMILES) and
         encoded to its posterior N(mu, sigma^2); each variation decodes the code
         ``z = mu + diversity * sigma * eps``, eps ~ N(0, I): ``diversity`` 0 decodes the prototype's
-        own code, 1 draws from its posterior, larger values move further from it.
+        own code, 1 draws from its posterior, larger values move further from it. Decoding as in
+        :meth:`decode` (``method``, ``temperature``, ``beam_width``, ``constrained``).
 
         Raises:
             InputError: an invalid prototype, a token outside the vocabulary, or a prototype longer
