@@ -77,13 +77,12 @@ def recorded_path(name: str, quick: bool) -> Path:
 def run_benchmark(module, name: str, quick: bool, chosen: list[str] | None = None) -> dict:
     """The result of one benchmark: ``module.run``, or its ``SECTIONS`` (all, or ``chosen`` with the
     others carried over from the recorded result, see the module docstring)."""
-    ran = run_sections(module, name, quick, chosen)
-    return ran if ran.pop("_sections", None) is None else merge_recorded(module, name, quick, ran)
+    return merge_recorded(module, name, quick, run_sections(module, name, quick, chosen))
 
 
 def run_sections(module, name: str, quick: bool, chosen: list[str] | None = None) -> dict:
     """Run ``module.run`` (returned as is), or the ``chosen`` sections (all by default): then
-    ``{key: value, ..., "_measured": {key: {"date", "wall_s"}}, "_sections": chosen}``."""
+    ``{key: value, ..., "_measured": {key: {"date", "wall_s"}}}``."""
     sections = getattr(module, "SECTIONS", None)
     if sections is None:
         if chosen:
@@ -93,8 +92,8 @@ def run_sections(module, name: str, quick: bool, chosen: list[str] | None = None
     unknown = sorted(set(chosen) - set(sections))
     if unknown:
         raise SystemExit(f"benchmark '{name}': unknown section(s) {unknown}; sections: {list(sections)}")
-    out: dict = {"_measured": {}, "_sections": [k for k in sections if k in chosen]}
-    for key in out["_sections"]:
+    out: dict = {"_measured": {}}
+    for key in [k for k in sections if k in chosen]:
         print(f"== {name}:{key}", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
         out[key] = sections[key](quick)
@@ -105,7 +104,10 @@ def run_sections(module, name: str, quick: bool, chosen: list[str] | None = None
 def merge_recorded(module, name: str, quick: bool, ran: dict) -> dict:
     """The sections just run (``ran`` from :func:`run_sections`) with every other one carried over
     from the result recorded NOW, so two partial runs of one benchmark that overlap in time keep
-    each other's sections (call it under :func:`results_lock` together with the write)."""
+    each other's sections (call it under :func:`results_lock` together with the write). A
+    benchmark without sections (``module.run``'s result) is returned as it is."""
+    if "_measured" not in ran:
+        return ran
     sections, fresh_dates = module.SECTIONS, ran.pop("_measured")
     path = recorded_path(name, quick)
     partial = set(fresh_dates) != set(sections)
@@ -206,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         target = recorded_path(name, args.quick)
         target.parent.mkdir(parents=True, exist_ok=True)
         with results_lock():  # another run may have recorded a section of this benchmark meanwhile
-            result = ran if ran.pop("_sections", None) is None else merge_recorded(module, name, args.quick, ran)
-            result = {"name": name, "quick": args.quick, "machine": machine(), **result}
+            result = {"name": name, "quick": args.quick, "machine": machine(),
+                      **merge_recorded(module, name, args.quick, ran)}
             out = write_text_atomic(target, json.dumps(result, indent=2, default=float) + "\n")
         print(printable(module, result))
         print(f"wrote {out}", file=sys.stderr)

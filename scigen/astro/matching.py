@@ -44,15 +44,17 @@ def match_target(maps: np.ndarray, n_quantiles: int = MATCH_QUANTILES) -> dict:
     Returns ``{"log_power": (B,) log of the mean |FFT|^2 / (H W) per ring, "quantiles": (Q,) pixel
     quantiles at levels (j + 0.5) / Q, "pixel_std": the pixels' standard deviation, "shape": [H, W]}``.
     """
+    from scigen.astro.stats import power_spectrum
+
     maps = np.asarray(maps, dtype=np.float64)
     if maps.ndim != 3 or not np.all(np.isfinite(maps)):
         raise InputError(f"statistic matching needs finite maps (N, H, W); got shape {maps.shape}")
     n, h, w = maps.shape
-    power = np.zeros((h, w // 2 + 1))
-    for i in range(0, n, 512):  # chunks keep the FFT's memory small for large training sets
-        ft = np.fft.rfft2(maps[i:i + 512])
-        power += (ft.real ** 2 + ft.imag ** 2).sum(axis=0) / (h * w)
-    ring_power = _ring_matrix((h, w)) @ (power / n).ravel()
+    # the validated statistic's mean P per ring; without a field of view it carries (2 pi / W)^2 per
+    # mode, divided out here to leave |FFT|^2 / (H W), what StatisticMatcher computes in torch
+    chunks = range(0, n, 512)  # chunks keep the FFT's memory small for large training sets
+    power = sum(np.asarray(power_spectrum(maps[i:i + 512]).extra["power"]) * len(maps[i:i + 512]) for i in chunks)
+    ring_power = power / n / (2 * np.pi / w) ** 2
     levels = (np.arange(n_quantiles) + 0.5) / n_quantiles
     return {"log_power": np.log(ring_power).tolist(), "quantiles": np.quantile(maps, levels).tolist(),
             "pixel_std": float(maps.std()), "shape": [h, w]}
