@@ -249,7 +249,19 @@ class _Run:
                     torch.cuda.set_rng_state(self._resume_rng["cuda"], self.device)
             else:
                 torch.manual_seed(self.config.seed * 1_000_003 + self.info.rank)
-            return self._loop()
+            try:
+                return self._loop()
+            finally:
+                self._unwrap_children()
+
+    def _unwrap_children(self) -> None:
+        """Give the model back as it came: its own children, not the DDP/compile wrappers of training.
+        A DDP wrapper left on the model keeps the process group's C++ state alive until interpreter
+        shutdown, where gloo's threads were torn down out of order ("terminate called without an
+        active exception"), and a second ``fit`` of the same model would wrap the wrapper."""
+        for name, child in self._originals.items():
+            setattr(self.model, name, child)
+        self._originals.clear()
 
     def _loop(self) -> TrainResult:
         cfg, st = self.config, self.state

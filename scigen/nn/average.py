@@ -9,6 +9,7 @@ Karras et al., progressive GANs, ICLR 2018, decay 0.999).
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -74,3 +75,25 @@ def recalibrate_batch_norm(net: nn.Module, make_input, batches: int = 16) -> Non
         for m, momentum in zip(norms, momenta):
             m.momentum = momentum
         net.train(mode)
+
+
+@contextmanager
+def batch_statistics(net: nn.Module):
+    """Within the block, ``net``'s batch-norm layers normalise each batch by its own statistics, as
+    in training, and leave their running statistics untouched (momentum 0 while inside); the rest
+    of ``net`` keeps its mode. How a GAN generator is run while it trains, so samples drawn this way
+    (in batches of the training size) have what the generator's losses saw."""
+    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [(m.training, m.momentum) for m in norms]
+    counts = [None if m.num_batches_tracked is None else m.num_batches_tracked.clone() for m in norms]
+    for m in norms:
+        m.train()
+        m.momentum = 0.0
+    try:
+        yield net
+    finally:
+        for m, (training, momentum), count in zip(norms, saved, counts):
+            m.train(training)
+            m.momentum = momentum
+            if count is not None:
+                m.num_batches_tracked.copy_(count)

@@ -24,6 +24,8 @@ def main() -> None:
     torch.set_num_threads(1)
     model, data = build(name)
     fit(model, data, TrainConfig(steps=steps, batch_size=batch, seed=1, device="cpu", log_every=5), out_dir=out)
+    # fit gives the model back without its DDP wrappers
+    assert not any(isinstance(m, torch.nn.parallel.DistributedDataParallel) for m in model.modules())
     if name == "gan":
         # every rank ends with identical weights: the same generator samples the same points
         generate_to_file(f"{out}/samples.h5", lambda n, g: {"samples": model.sample(n, generator=g)}, 1001,

@@ -117,3 +117,25 @@ def test_batch_norm_recalibration_measures_the_network_it_is_given():
     torch.testing.assert_close(net[1].running_mean, torch.stack([h.mean(0) for h in hidden]).mean(0))
     torch.testing.assert_close(net[1].running_var, torch.stack([h.var(0) for h in hidden]).mean(0))
     assert not net.training and net[1].momentum == 0.1
+
+
+def test_batch_statistics_normalises_each_batch_and_leaves_the_stored_statistics():
+    """Inside ``batch_statistics`` an eval-mode network's batch norm standardises each batch by its
+    own mean and variance (every output channel mean 0, variance 1 before the affine part), its
+    running statistics, batch counter, momentum and the other layers' modes stay as they were."""
+    from scigen.nn import batch_statistics
+
+    net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.BatchNorm1d(3), torch.nn.Dropout(0.5)).eval()
+    norm = net[1]
+    before = {k: v.clone() for k, v in norm.state_dict().items()}
+    x = torch.randn(64, 4, generator=torch.Generator().manual_seed(0)) * 3 + 2
+    with torch.no_grad(), batch_statistics(net):
+        y = net(x)
+        assert not net[2].training  # dropout stays off
+    torch.testing.assert_close(y.mean(0), norm.bias, atol=1e-5, rtol=0)
+    torch.testing.assert_close(y.var(0, unbiased=False), norm.weight ** 2, atol=1e-4, rtol=1e-3)
+    for key, value in norm.state_dict().items():
+        torch.testing.assert_close(value, before[key])
+    assert not net.training and not norm.training and norm.momentum == 0.1
+    with torch.no_grad():  # back in eval mode: the stored statistics again (these are not the batch's)
+        assert not torch.allclose(net(x), y, atol=1e-3)
