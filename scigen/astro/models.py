@@ -21,11 +21,13 @@ import torch
 from torch.nn import functional as F
 
 from scigen.engine.model import Model, register_model
-from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy, ema_decay,
-                       kl_divergence, recalibrate_batch_norm, reparameterize, update_average)
+from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy,
+                       batch_statistics, ema_decay, kl_divergence, recalibrate_batch_norm, reparameterize,
+                       update_average)
 
 D_BATCHES = ("separate", "joint")  # how real and generated maps meet D's batch norm
 D_NORMS = ("batch", "spectral")
+SAMPLE_NORMS = ("running", "batch")  # the generator's batch norm when sampling
 EMA_CALIBRATION_BATCH, EMA_CALIBRATION_BATCHES = 64, 16  # 1,024 noise vectors for the average's batch-norm statistics
 
 
@@ -74,16 +76,21 @@ class CosmoGAN(Model):
         d_norm: D's normalisation: "batch" (the paper) or "spectral" (no batch norm; spectral
             normalisation of every layer, Miyato et al. 2018: D judges each map on its own).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
-        match_spectrum, match_pixels: weights of the statistic-matching generator losses
-            (:mod:`scigen.astro.matching`: the batch's log power per ring and its pixel quantiles
-            against the training set's), added to the non-saturating loss. 0 (the paper): off.
+        match_spectrum, match_pixels, match_modes: weights of the statistic-matching generator
+            losses (:mod:`scigen.astro.matching`: the batch's log power per ring, its pixel quantiles
+            and its power in every Fourier mode against the training set's), added to the
+            non-saturating loss. 0 (the paper): off.
         match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
-            ``train_gan`` computes it), required when either weight is positive.
+            ``train_gan`` computes it), required when any weight is positive.
         label_flip: probability of swapping a D target (0.01).
         ema: decay of an exponential moving average of the generator's weights, updated after each
             generator step (0.999 in progressive GANs); sampling then uses the average, with its
             batch-norm statistics re-estimated on 1,024 fixed noise vectors (BigGAN's "standing
             statistics"). None (the paper): sample the last generator.
+        sample_norm: the generator's batch norm when sampling: "running" (stored statistics, each
+            map on its own) or "batch" (each batch of ``sample_batch`` maps by its own statistics, as
+            in training, where the losses, matching included, were met; ``docs/astro.md`` §6).
+        sample_batch: maps per batch when ``sample_norm="batch"`` (``train_gan``: the training batch).
         transform: the pixel transform as a dict (``json.loads(CosmoGANTransform.to_json())``); the
             network works in its tanh space. None: the data already lie in [-1, 1].
         map_attrs: geometry and units of the training maps (``fov_deg``, ``pixel_arcmin``,
@@ -98,7 +105,8 @@ class CosmoGAN(Model):
                  kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
                  ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
-                 match_spectrum: float = 0.0, match_pixels: float = 0.0, match_target: dict | None = None,
+                 match_spectrum: float = 0.0, match_pixels: float = 0.0, match_modes: float = 0.0,
+                 match_target: dict | None = None, sample_norm: str = "running", sample_batch: int = 64,
                  transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
@@ -111,7 +119,10 @@ class CosmoGAN(Model):
             raise ValueError(f"d_batch must be one of {D_BATCHES}, got {d_batch!r}")
         if d_norm not in D_NORMS:
             raise ValueError(f"d_norm must be one of {D_NORMS}, got {d_norm!r}")
-        self.d_batch = d_batch
+        if sample_norm not in SAMPLE_NORMS or sample_batch < 2:
+            raise ValueError(f"sample_norm must be one of {SAMPLE_NORMS} and sample_batch >= 2, "
+                             f"got {sample_norm!r}, {sample_batch!r}")
+        self.d_batch, self.sample_norm, self.sample_batch = d_batch, sample_norm, int(sample_batch)
         self.latent_dim, self.lr, self.beta1, self.label_flip = latent_dim, lr, beta1, label_flip
         self.map_size, self.ema = map_size, ema
         self.transform = as_transform(transform)
@@ -126,17 +137,21 @@ class CosmoGAN(Model):
                                                 spectral=d_norm == "spectral")
         self.generator_ema = averaged_copy(self.generator) if ema else None
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
-        self.match_weights = (float(match_spectrum), float(match_pixels))
+        self.match_weights = {"spectrum": float(match_spectrum), "pixels": float(match_pixels),
+                              "modes": float(match_modes)}
         self.matcher = None
-        if min(self.match_weights) < 0:
-            raise ValueError(f"match_spectrum and match_pixels must be >= 0, got {self.match_weights}")
-        if max(self.match_weights) > 0:
+        if min(self.match_weights.values()) < 0:
+            raise ValueError(f"statistic-matching weights must be >= 0, got {self.match_weights}")
+        if max(self.match_weights.values()) > 0:
             from scigen.astro.matching import StatisticMatcher
 
             if match_target is None:
                 raise ValueError("statistic matching needs match_target: "
                                  "scigen.astro.matching.match_target(training_maps) (train_gan computes it)")
             self.matcher = StatisticMatcher(match_target, self.transform)
+            if match_modes > 0 and not self.matcher.has_modes:
+                raise ValueError("match_modes needs a match_target with per-mode power ('mode_log_power'): "
+                                 "rebuild it with scigen.astro.matching.match_target(training_maps)")
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
@@ -164,9 +179,9 @@ class CosmoGAN(Model):
             loss_g = F.softplus(-d_gen).mean()  # non-saturating: -log D(G(z))
             total_g, matched = loss_g, {}
             if self.matcher is not None:  # logged apart: loss_g stays the adversarial loss alone
-                spectrum, pixels = self.matcher(fake)
-                matched = {"match_spectrum": spectrum, "match_pixels": pixels}
-                total_g = loss_g + self.match_weights[0] * spectrum + self.match_weights[1] * pixels
+                losses = self.matcher(fake)
+                matched = {f"match_{name}": loss for name, loss in losses.items()}
+                total_g = loss_g + sum(self.match_weights[name] * loss for name, loss in losses.items())
         ctx.optimize("generator", total_g)
         if self.generator_ema is not None:
             update_average(self.generator_ema, self.generator, ema_decay(self.ema, ctx.step))
@@ -185,6 +200,11 @@ class CosmoGAN(Model):
     def sample_network(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """(n, 1, H, W) generator outputs in tanh space (noise drawn from ``generator``), from the
         averaged generator when the model keeps one (``ema``)."""
+        if self.sample_norm == "batch":  # whole batches of the training size; the padding is dropped
+            b = self.sample_batch
+            z = torch.randn(-(-n // b) * b, self.latent_dim, generator=generator, device="cpu").to(self.device)
+            with batch_statistics(self.generator if self.generator_ema is None else self.generator_ema) as net:
+                return torch.cat([net(z[i:i + b]).float() for i in range(0, len(z), b)])[:n]
         z = torch.randn(n, self.latent_dim, generator=generator, device="cpu").to(self.device)
         if self.generator_ema is None:
             return self.generator(z).float()

@@ -1,5 +1,6 @@
 """Statistic matching: the targets are the validated statistics, the losses see what D's batch norm
-hides, and a generator trained on them moves toward the training maps."""
+hides (a lost amplitude) and what a ring average hides (a spike at one Fourier mode), and a generator
+trained on them moves toward the training maps."""
 
 import json
 
@@ -8,12 +9,12 @@ import pytest
 import torch
 
 from scigen.astro.maps import MapSimulator
-from scigen.astro.matching import StatisticMatcher, match_target
+from scigen.astro.matching import StatisticMatcher, match_target, mode_orbits
 from scigen.astro.models import CosmoGAN
 from scigen.astro.stats import power_spectrum
 from scigen.astro.transforms import CosmoGANTransform
 from scigen.cli import main
-from scigen.engine import ArrayDataset, TrainConfig, fit, load_model, read_checkpoint_config
+from scigen.engine import ArrayDataset, TrainConfig, fit, load_model, read_checkpoint_config, seeded
 from scigen.errors import InputError
 
 
@@ -39,16 +40,47 @@ def test_losses_are_small_for_real_maps_and_see_a_lost_amplitude(lognormal):
     train, held_out, t = lognormal
     matcher = StatisticMatcher(match_target(train), t)
     as_network = lambda maps: torch.from_numpy(t.forward(maps))[:, None]  # noqa: E731
-    spectrum, pixels = matcher(as_network(held_out))
+    spectrum, pixels = (matcher(as_network(held_out))[k] for k in ("spectrum", "pixels"))
     mean = held_out.mean()
-    dim_spectrum, dim_pixels = matcher(as_network(mean + 0.95 * (held_out - mean)))
+    dim_spectrum, dim_pixels = (matcher(as_network(mean + 0.95 * (held_out - mean)))[k] for k in ("spectrum", "pixels"))
     # a 5% amplitude loss: (log 0.9025)^2 = 0.0105 in every ring; pixels (0.05 x ~1 sigma)^2 ~ 0.0025
     assert spectrum < 0.003 and pixels < 0.001
     assert dim_spectrum > 5 * spectrum and 0.005 < dim_spectrum < 0.03  # plus the 64 maps' own scatter
     assert dim_pixels > 10 * pixels
     s = as_network(held_out).requires_grad_(True)
-    sum(matcher(s)).backward()
+    sum(matcher(s).values()).backward()
     assert torch.isfinite(s.grad).all() and s.grad.abs().sum() > 0
+
+
+def test_mode_targets_are_each_orbits_mean_power(lognormal):
+    train, _, _ = lognormal
+    orbits = mode_orbits(32)
+    assert orbits.shape == (32, 17) and orbits.max() + 1 == 17 * 18 // 2
+    # (ky, kx) = (3, 5), (-3, 5), (5, 3) and (-5, 3) are one orbit under the square's symmetries
+    assert orbits[3, 5] == orbits[-3, 5] == orbits[5, 3] == orbits[-5, 3] != orbits[4, 5]
+    power = (np.abs(np.fft.fft2(train.astype(np.float64))) ** 2).mean(axis=0) / 32 ** 2
+    members = [(3, 5), (-3, 5), (3, -5), (-3, -5), (5, 3), (-5, 3), (5, -3), (-5, -3)]
+    expected = np.mean([power[i, j] for i, j in members])
+    assert np.exp(match_target(train)["mode_log_power"][orbits[3, 5]]) == pytest.approx(expected, rel=1e-9)
+
+
+def test_mode_loss_sees_a_spike_that_the_ring_average_hides(lognormal):
+    """A period-4 stripe (all power of the held-out maps' ring |k| = 8 moved into the mode (0, 8)) keeps
+    every ring's mean power: the ring term stays at its noise, the per-mode term rises 10x above it.
+    On real maps the per-mode term is at its noise floor, about 1 / batch (each mode's batch-mean
+    power scatters by 1 / sqrt(B))."""
+    train, held_out, _ = lognormal
+    matcher = StatisticMatcher(match_target(train))  # no transform: the maps go in in physical units
+    real = matcher(torch.from_numpy(held_out))
+    assert real["modes"] == pytest.approx(1 / len(held_out), rel=0.5)
+    ft = np.fft.rfft2(held_out)
+    ring = np.abs(np.hypot(*np.meshgrid(np.fft.fftfreq(32, 1 / 32), np.arange(17), indexing="ij")) - 8) < 0.5
+    ring_power = (np.abs(ft[:, ring]) ** 2).sum(axis=1)
+    spiked = np.where(ring, 0.0, ft)
+    spiked[:, 0, 8] = np.sqrt(ring_power)  # same power in the ring, all of it in one mode
+    striped = matcher(torch.from_numpy(np.fft.irfft2(spiked, s=(32, 32))))
+    assert float(striped["spectrum"]) < 2 * float(real["spectrum"]) + 1e-3
+    assert float(striped["modes"]) > 10 * float(real["modes"])
 
 
 def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognormal):
@@ -66,9 +98,31 @@ def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognor
     for key in ("match_spectrum", "match_pixels"):
         assert np.mean([e[key] for e in last]) < np.mean([e[key] for e in first]) / 10
     model = load_model(tmp_path / "run")
-    assert model.matcher is not None and model.match_weights == (10.0, 100.0)
+    assert model.matcher is not None and model.match_weights == {"spectrum": 10.0, "pixels": 100.0, "modes": 0.0}
     std = model.sample(256, generator=torch.Generator().manual_seed(0)).numpy().std()
     assert std == pytest.approx(train.std(), rel=0.15)
+
+
+def test_mode_matching_pulls_every_mode(tmp_path, lognormal):
+    """150 steps with the per-mode term alone (weight 10) bring 256 generated maps' per-mode loss
+    below 1/10 of a twin's trained with the paper's loss only, from the same initial weights
+    (measured with seeds 0, 1, 2: 0.23 against 14.5, 0.056 against 2.9, 0.044 against 4.2), and the
+    ring term, which it never sees, below 1/4 (1.2 against 7.4, 0.40 against 9.9, 0.21 against 7.0)."""
+    train, _, t = lognormal
+    target = match_target(train)
+    judge = StatisticMatcher(target)  # physical units in, as model.sample gives them
+    ds = ArrayDataset(samples=torch.from_numpy(t.forward(train))[:, None])
+    losses = {}
+    for weight in (0.0, 10.0):
+        with seeded(0):
+            model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", match_modes=weight,
+                             match_target=target if weight else None, transform=json.loads(t.to_json()))
+        fit(model, ds, TrainConfig(steps=150, batch_size=32, seed=0, log_every=50, threads=1),
+            out_dir=tmp_path / f"run{weight:g}")
+        maps = model.sample(256, generator=torch.Generator().manual_seed(0))
+        losses[weight] = {k: float(v) for k, v in judge(torch.as_tensor(maps)).items()}
+    assert losses[10.0]["modes"] < losses[0.0]["modes"] / 10
+    assert losses[10.0]["spectrum"] < losses[0.0]["spectrum"] / 4
 
 
 def test_matching_needs_its_target_and_the_cli_stores_it(tmp_path, lognormal):
@@ -83,10 +137,17 @@ def test_matching_needs_its_target_and_the_cli_stores_it(tmp_path, lognormal):
     run = tmp_path / "run"
     assert main(["astro", "train-gan", "--data", str(data), "--out", str(run), "--width", "4", "--max-width", "16",
                  "--steps", "2", "--batch-size", "8", "--threads", "1", "--match-spectrum", "1",
-                 "--match-pixels", "2"]) == 0
+                 "--match-pixels", "2", "--match-modes", "3", "--sample-norm", "batch"]) == 0
     cfg = read_checkpoint_config(run)["config"]
-    assert (cfg["match_spectrum"], cfg["match_pixels"]) == (1.0, 2.0)
+    assert (cfg["match_spectrum"], cfg["match_pixels"], cfg["match_modes"]) == (1.0, 2.0, 3.0)
+    assert (cfg["sample_norm"], cfg["sample_batch"]) == ("batch", 8)  # the training batch
     assert cfg["match_target"]["shape"] == [32, 32] and len(cfg["match_target"]["quantiles"]) == 256
+    assert len(cfg["match_target"]["mode_log_power"]) == 17 * 18 // 2
+    target = {k: v for k, v in cfg["match_target"].items() if k != "mode_log_power"}  # an older target
+    with pytest.raises(ValueError, match="mode_log_power"):
+        CosmoGAN(map_size=32, match_modes=1.0, match_target=target, transform=json.loads(t.to_json()))
+    with pytest.raises(InputError, match="per-mode"):
+        StatisticMatcher({**target, "mode_log_power": [0.0] * 5}, t)
 
 
 def test_losses_stay_float32_under_mixed_precision(lognormal):
@@ -96,6 +157,7 @@ def test_losses_stay_float32_under_mixed_precision(lognormal):
     exact = matcher(s)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         mixed = matcher(s.to(torch.bfloat16))
-    for a, b in zip(exact, mixed):
+    assert exact.keys() == mixed.keys() == {"spectrum", "pixels", "modes"}
+    for a, b in ((exact[k], mixed[k]) for k in exact):
         assert b.dtype == torch.float32
         assert float(b) == pytest.approx(float(a), rel=0.05)  # only the bf16 input's rounding differs

@@ -1,5 +1,6 @@
 """The astro models: engine conformance, physical units out of cosmoGAN, periodic convolutions, AC-GAN labels."""
 
+import copy
 import json
 
 import numpy as np
@@ -26,7 +27,8 @@ CONFORMANCE = [("zeros", "transpose", 5, None, "separate"), ("circular", "transp
                ("circular", "transpose", 4, None, "separate"), ("circular", "transpose_blur", 5, None, "separate"),
                ("circular", "nearest", 5, None, "separate"), ("circular", "bilinear", 5, None, "separate"),
                ("circular", "transpose", 5, 0.99, "separate"), ("circular", "transpose", 5, None, "joint"),
-               ("circular", "transpose", 5, None, "spectral"), ("circular", "transpose", 5, None, "matched")]
+               ("circular", "transpose", 5, None, "spectral"), ("circular", "transpose", 5, None, "matched"),
+               ("circular", "transpose", 5, 0.99, "batchnorm")]
 
 
 @pytest.mark.parametrize("padding, upsample, kernel, ema, d", CONFORMANCE)
@@ -34,8 +36,9 @@ def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, em
     maps, t = tiny_maps
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
     d_options = ({"d_norm": "spectral"} if d == "spectral" else
-                 {"match_spectrum": 1.0, "match_pixels": 1.0, "match_target": match_target(maps)} if d == "matched" else
-                 {"d_batch": d})
+                 {"match_spectrum": 1.0, "match_pixels": 1.0, "match_modes": 1.0, "match_target": match_target(maps)}
+                 if d == "matched" else
+                 {"sample_norm": "batch", "sample_batch": 8} if d == "batchnorm" else {"d_batch": d})
     check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, kernel_size=kernel, padding_mode=padding,
                                  upsample=upsample, ema=ema, transform=json.loads(t.to_json()), **d_options,
                                  map_attrs={"fov_deg": 0.875}),
@@ -120,6 +123,31 @@ def test_cosmogan_with_ema_samples_the_average_of_its_generators(tmp_path, tiny_
                                model.sample(3, generator=torch.Generator().manual_seed(5)))
     with pytest.raises(ValueError, match="ema"):
         CosmoGAN(map_size=16, width=4, ema=1.0)
+
+
+@pytest.mark.parametrize("ema", [None, 0.99])
+def test_batch_norm_sampling_runs_the_generator_as_in_training(tiny_maps, ema):
+    """sample_norm="batch": maps come in batches of sample_batch normalised by their own statistics
+    (as the training step runs the generator), the last batch padded and cut; the stored statistics
+    are untouched; with stored statistics the same noise gives other maps."""
+    maps, t = tiny_maps
+    model = CosmoGAN(map_size=16, width=4, max_width=16, ema=ema, sample_norm="batch", sample_batch=8,
+                     transform=json.loads(t.to_json())).eval()
+    net = model.generator if ema is None else model.generator_ema
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    out = model.sample_network(19, generator=torch.Generator().manual_seed(1))
+    z = torch.randn(24, 4 * 16, generator=torch.Generator().manual_seed(1))
+    reference = copy.deepcopy(net).train()  # training mode: batch statistics (and it updates its own)
+    with torch.no_grad():
+        expected = torch.cat([reference(z[i:i + 8]) for i in (0, 8, 16)])[:19]
+    assert out.shape == (19, 1, 16, 16)
+    torch.testing.assert_close(out, expected)
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, state[key])
+    model.sample_norm = "running"
+    assert not torch.allclose(model.sample_network(19, generator=torch.Generator().manual_seed(1)), out, atol=1e-3)
+    with pytest.raises(ValueError, match="sample_norm"):
+        CosmoGAN(map_size=16, sample_norm="eval")
 
 
 def test_cosmogan_samples_are_physical_maps(tmp_path, tiny_maps):
