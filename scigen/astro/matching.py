@@ -13,16 +13,17 @@ quantities :mod:`scigen.astro.stats` validates:
   maps', in units of the training pixels' standard deviation: ``mean_j ((q_fake(j) - q_train(j)) /
   sigma)^2``. This is the squared 1-D Wasserstein-2 distance between the two pixel distributions
   (per sigma^2), and it sees a change of amplitude that D's batch norm hides (``docs/astro.md`` §6).
-* **modes** (square maps): the batch's mean power in every Fourier mode but ``k = 0`` against the training maps'
-  mean power in that mode's symmetry orbit (the modes ``(+-ky, +-kx)`` and ``(+-kx, +-ky)``, which a
-  statistically isotropic field on a square grid gives equal power): ``mean_k 2 (r_k - log r_k - 1)``
-  with ``r_k = P_fake(k) / P_train(k)``, every mode the same weight (as the P(l) statistic's
-  chi-square weighs a fractional error in a ring by its number of modes). Near ``r = 1`` this is ``(log r)^2``, as the ring term; unlike
-  a log-square, its minimum over a batch's noise sits at the right MEAN power (``E[r] = 1``: the
-  Whittle form), which matters at 64 maps per batch. A ring average can be right while single modes
-  are not: stride-2 upsampling puts spikes of power at ``k = N/2, N/4, ...`` (a cosmoGAN trained with
-  the ring term alone had 73x the training power at ``(32, 32)`` and 0.5x at its neighbours,
-  ``docs/astro.md`` §6); this term sees each of them.
+* **modes** (square maps): the batch's mean power in every Fourier mode but ``k = 0`` against the
+  training maps' mean power in that mode's symmetry orbit (the modes ``(+-ky, +-kx)`` and
+  ``(+-kx, +-ky)``, which a statistically isotropic field on a square grid gives equal power):
+  ``mean_k 2 (r_k - log r_k - 1)`` with ``r_k = P_fake(k) / P_train(k)``, every mode the same weight
+  (as the P(l) statistic's chi-square weighs a fractional error in a ring by its number of modes).
+  Near ``r = 1`` this is ``(log r)^2``, as the ring term; unlike a log-square, its minimum over a
+  batch's noise sits at the right MEAN power (``E[r] = 1``: the Whittle form), which matters at 64
+  maps per batch. A ring average can be right while single modes are not: stride-2 upsampling puts
+  spikes of power at ``k = N/2, N/4, ...`` (a cosmoGAN trained with the ring term alone had 73x the
+  training power at ``(32, 32)`` and 0.5x at its neighbours, ``docs/astro.md`` §6); this term sees
+  each of them.
 
 The targets come from ALL training maps (:func:`match_target`), so the loss has no noise from a real
 batch; they are stored in the model's config. What the losses pull on is also what the report

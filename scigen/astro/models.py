@@ -199,7 +199,7 @@ class CosmoGAN(Model):
     @torch.no_grad()
     def sample_network(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         """(n, 1, H, W) generator outputs in tanh space (noise drawn from ``generator``), from the
-        averaged generator when the model keeps one (``ema``)."""
+        averaged generator when the model keeps one (``ema``), batch norm as ``sample_norm`` says."""
         if self.sample_norm == "batch":  # whole batches of the training size; the padding is dropped
             b = self.sample_batch
             z = torch.randn(-(-n // b) * b, self.latent_dim, generator=generator, device="cpu").to(self.device)

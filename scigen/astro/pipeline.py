@@ -100,7 +100,8 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
               kernel_size: int = 5, padding_mode: str = "auto", upsample: str = "transpose",
               minibatch_std: bool = False, label_flip: float = 0.01, lr: float = 2e-4, ema: float | None = None,
               d_batch: str = "separate", d_norm: str = "batch", match_spectrum: float = 0.0,
-              match_pixels: float = 0.0, match_modes: float = 0.0, sample_norm: str = "running", fov_deg: float | None = None, limit: int | None = None,
+              match_pixels: float = 0.0, match_modes: float = 0.0, sample_norm: str = "running",
+              fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               evaluate=None):
     """Train a :class:`~scigen.astro.models.CosmoGAN` on maps; returns the engine's ``TrainResult``.
