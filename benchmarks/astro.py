@@ -3,8 +3,9 @@
 ``python -m benchmarks astro [--quick]``; ``python -m benchmarks astro:cosmogan_nearest`` reruns one
 section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_k4, cosmogan_blur,
 cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_spectral_ema, cosmogan_matched,
-cosmogan_matched_ema, cosmogan_k4_matched_ema, cosmogan_matched100_ema, cosmogan_nearest,
-cosmogan_bilinear, galaxies).
+cosmogan_matched_ema, cosmogan_k4_matched_ema, cosmogan_matched100_ema, cosmogan_k4_modes_batch,
+cosmogan_k4_modes_ema_batch, cosmogan_k4_modes_batch_lr1e-4, cosmogan_k4_modes_batch_lr5e-5,
+cosmogan_k4_modes_ema_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -42,6 +43,16 @@ cosmogan_bilinear, galaxies).
   alone and with the generator's moving average (``cosmogan_matched_ema``, ``ema=0.999``), the latter
   also with 4 x 4 kernels (``cosmogan_k4_matched_ema``) and with both weights at 100
   (``cosmogan_matched100_ema``).
+* cosmoGAN with per-mode spectrum matching, sampled with batch statistics (4 x 4 kernels,
+  ``match_modes = match_pixels = 10``, no ring term, ``sample_norm="batch"``): the spectrum loss
+  compares the batch's power in every Fourier mode with the training maps' power in that mode's
+  symmetry orbit, so the spikes of stride-2 upsampling at single modes, which a ring average hides,
+  are pulled down too; and the generator samples in batches of 64 normalised by their own
+  statistics, as it ran when its losses were met (with stored statistics, a matched generator's
+  pixel histogram is 30-200x further off: docs/astro.md section 6): ``cosmogan_k4_modes_batch``;
+  with EMA 0.999 (``cosmogan_k4_modes_ema_batch``); at a half and a quarter of the paper's learning
+  rate (``cosmogan_k4_modes_batch_lr1e-4``, ``cosmogan_k4_modes_batch_lr5e-5``); with EMA at half the
+  learning rate (``cosmogan_k4_modes_ema_batch_lr1e-4``).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -270,10 +281,24 @@ SECTIONS = {
     "cosmogan_matched_ema": lambda quick: cosmogan_quality(quick, match=10.0, ema=0.999),
     "cosmogan_k4_matched_ema": lambda quick: cosmogan_quality(quick, kernel_size=4, match=10.0, ema=0.999),
     "cosmogan_matched100_ema": lambda quick: cosmogan_quality(quick, match=100.0, ema=0.999),
+    "cosmogan_k4_modes_batch": lambda quick: cosmogan_quality(
+        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch"),
+    "cosmogan_k4_modes_ema_batch": lambda quick: cosmogan_quality(
+        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, ema=0.999, sample_norm="batch"),
+    "cosmogan_k4_modes_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch", lr=1e-4),
+    "cosmogan_k4_modes_batch_lr5e-5": lambda quick: cosmogan_quality(
+        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch", lr=5e-5),
+    "cosmogan_k4_modes_ema_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, ema=0.999, sample_norm="batch",
+        lr=1e-4),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
 }
+
+
+MODES_TITLE = "cosmoGAN with 4 x 4 kernels, per-mode spectrum and pixel matching, sampled with batch statistics"
 
 
 def markdown(result: dict) -> str:
@@ -328,6 +353,12 @@ def markdown(result: dict) -> str:
                        ("cosmogan_matched_ema", "cosmoGAN with statistic matching and the moving average (EMA 0.999)"),
                        ("cosmogan_k4_matched_ema", "cosmoGAN with 4 x 4 kernels, statistic matching and the moving average"),
                        ("cosmogan_matched100_ema", "cosmoGAN with 10x stronger statistic matching and the moving average"),
+                       ("cosmogan_k4_modes_batch", MODES_TITLE),
+                       ("cosmogan_k4_modes_ema_batch", MODES_TITLE + ", with the moving average (EMA 0.999)"),
+                       ("cosmogan_k4_modes_batch_lr1e-4", MODES_TITLE + ", learning rate 1e-4"),
+                       ("cosmogan_k4_modes_batch_lr5e-5", MODES_TITLE + ", learning rate 5e-5"),
+                       ("cosmogan_k4_modes_ema_batch_lr1e-4", MODES_TITLE + ", with the moving average (EMA 0.999), "
+                        "learning rate 1e-4"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
