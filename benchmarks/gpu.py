@@ -9,7 +9,8 @@ steps); these sections measure what came back, unpacked into ``runs/benchmarks/g
   176k-molecule test set at n = 10k, novelty against the 1.58M molecules they trained on), with the
   VAEs' reconstruction and prototype sweeps and the LSTM's fine-tuning shift.
 - ``cosmogan``: the paper's width-64 cosmoGAN, generated and validated on the GPU machine by the
-  CPU section's own code; this section reads its record.
+  CPU section's own code; this section reads its record. ``cosmogan_matched`` likewise, for the
+  statistic-matched job.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ def cosmogan(quick: bool) -> dict:
     return json.loads((_runs() / "cosmogan.json").read_text())
 
 
-SECTIONS = {"chem": chem, "cosmogan": cosmogan}
+def cosmogan_matched(quick: bool) -> dict:
+    return json.loads((_runs() / "cosmogan_matched.json").read_text())
+
+
+SECTIONS = {"chem": chem, "cosmogan": cosmogan, "cosmogan_matched": cosmogan_matched}
 
 
 def _chem_markdown(c: dict) -> list[str]:
@@ -132,7 +137,8 @@ def markdown(result: dict) -> str:
              "below (chem) or on the GPU machine itself (cosmoGAN)."]
     if "chem" in result:
         lines += _chem_markdown(result["chem"])
-    if "cosmogan" in result:
-        c = result["cosmogan"]
-        lines += cosmogan_markdown(c, f"cosmoGAN, width {c['width']}, on {c.get('gpu') or 'a GPU'}")
+    for key, what in (("cosmogan", "cosmoGAN"), ("cosmogan_matched", "cosmoGAN with statistic matching")):
+        if key in result:
+            c = result[key]
+            lines += cosmogan_markdown(c, f"{what}, width {c['width']}, on {c.get('gpu') or 'a GPU'}")
     return "\n".join(lines) + "\n"
