@@ -12,6 +12,9 @@ from pathlib import Path
 import numpy as np
 
 WORK = Path(__file__).resolve().parents[1] / "runs" / "benchmarks" / "astro"
+# per-mode spectrum and pixel matching, no ring term, batch-statistics sampling, 4 x 4 kernels: the
+# settings of the cosmogan_k4_modes_* sections and of the GPU's cosmogan_matched job
+MODES_SETTINGS = dict(kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch")
 
 
 def _stat_rows(report) -> list[dict]:

@@ -117,11 +117,10 @@ def chem_job(tag: str, smiles_path: Path, work: Path, budget_s: float, t0: float
 
 
 def cosmogan_job(tag: str, work: Path, budget_s: float, t0: float, device: str, quick: bool) -> dict:
-    from benchmarks._astro_cosmogan import cosmogan_quality
+    from benchmarks._astro_cosmogan import MODES_SETTINGS, cosmogan_quality
 
     left = budget_s - (time.time() - t0) - EVAL_RESERVE_S
-    options = (dict(kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch", lr=1e-4)
-               if tag == "cosmogan_matched" else {})
+    options = {**MODES_SETTINGS, "lr": 1e-4} if tag == "cosmogan_matched" else {}
     if quick:
         return cosmogan_quality(True, width=8, device=device, threads=2, work=work / tag, **options)
     return cosmogan_quality(False, width=64, budget_s=left, max_steps=10**6, round_steps=2000, every=500,

@@ -76,7 +76,7 @@ import time
 
 import numpy as np
 
-from benchmarks._astro_cosmogan import WORK, cosmogan_markdown, cosmogan_quality
+from benchmarks._astro_cosmogan import MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -281,17 +281,11 @@ SECTIONS = {
     "cosmogan_matched_ema": lambda quick: cosmogan_quality(quick, match=10.0, ema=0.999),
     "cosmogan_k4_matched_ema": lambda quick: cosmogan_quality(quick, kernel_size=4, match=10.0, ema=0.999),
     "cosmogan_matched100_ema": lambda quick: cosmogan_quality(quick, match=100.0, ema=0.999),
-    "cosmogan_k4_modes_batch": lambda quick: cosmogan_quality(
-        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch"),
-    "cosmogan_k4_modes_ema_batch": lambda quick: cosmogan_quality(
-        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, ema=0.999, sample_norm="batch"),
-    "cosmogan_k4_modes_batch_lr1e-4": lambda quick: cosmogan_quality(
-        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch", lr=1e-4),
-    "cosmogan_k4_modes_batch_lr5e-5": lambda quick: cosmogan_quality(
-        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch", lr=5e-5),
-    "cosmogan_k4_modes_ema_batch_lr1e-4": lambda quick: cosmogan_quality(
-        quick, kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, ema=0.999, sample_norm="batch",
-        lr=1e-4),
+    "cosmogan_k4_modes_batch": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS),
+    "cosmogan_k4_modes_ema_batch": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, ema=0.999),
+    "cosmogan_k4_modes_batch_lr1e-4": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, lr=1e-4),
+    "cosmogan_k4_modes_batch_lr5e-5": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, lr=5e-5),
+    "cosmogan_k4_modes_ema_batch_lr1e-4": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, ema=0.999, lr=1e-4),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),

@@ -74,15 +74,13 @@ def chem(quick: bool) -> dict:
     return out
 
 
-def cosmogan(quick: bool) -> dict:
-    return json.loads((_runs() / "cosmogan.json").read_text())
+def _cosmogan_record(tag: str):
+    """The section reading a cosmoGAN job's record, which the GPU machine generated and validated."""
+    return lambda quick: json.loads((_runs() / f"{tag}.json").read_text())
 
 
-def cosmogan_matched(quick: bool) -> dict:
-    return json.loads((_runs() / "cosmogan_matched.json").read_text())
-
-
-SECTIONS = {"chem": chem, "cosmogan": cosmogan, "cosmogan_matched": cosmogan_matched}
+SECTIONS = {"chem": chem, "cosmogan": _cosmogan_record("cosmogan"),
+            "cosmogan_matched": _cosmogan_record("cosmogan_matched")}
 
 
 def _chem_markdown(c: dict) -> list[str]:

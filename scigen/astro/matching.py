@@ -69,24 +69,22 @@ def match_target(maps: np.ndarray, n_quantiles: int = MATCH_QUANTILES) -> dict:
     and, for square maps, ``"mode_log_power"``: log of the mean |FFT|^2 / (H W) per orbit of
     :func:`mode_orbits` (all maps, all modes of the orbit).
     """
-    from scigen.astro.stats import power_spectrum
+    from scigen.astro.stats import spectrum_bins
 
     maps = np.asarray(maps, dtype=np.float64)
     if maps.ndim != 3 or not np.all(np.isfinite(maps)):
         raise InputError(f"statistic matching needs finite maps (N, H, W); got shape {maps.shape}")
     n, h, w = maps.shape
-    # the validated statistic's mean P per ring; without a field of view it carries (2 pi / W)^2 per
-    # mode, divided out here to leave |FFT|^2 / (H W), what StatisticMatcher computes in torch
-    chunks = range(0, n, 512)  # chunks keep the FFT's memory small for large training sets
-    power = sum(np.asarray(power_spectrum(maps[i:i + 512]).extra["power"]) * len(maps[i:i + 512]) for i in chunks)
-    ring_power = power / n / (2 * np.pi / w) ** 2
+    # one FFT pass (in chunks, to keep memory small for large training sets): the mean |FFT|^2 / (H W)
+    # of every rfft2 mode, binned into the P(l) statistic's rings and into the square's orbits
+    chunks = range(0, n, 512)
+    mode_power = sum((np.abs(np.fft.rfft2(maps[i:i + 512])) ** 2).sum(axis=0) for i in chunks) / (n * h * w)
     levels = (np.arange(n_quantiles) + 0.5) / n_quantiles
-    target = {"log_power": np.log(ring_power).tolist(), "quantiles": np.quantile(maps, levels).tolist(),
-              "pixel_std": float(maps.std()), "shape": [h, w]}
+    target = {"log_power": np.log(spectrum_bins((h, w)).average(mode_power)).tolist(),
+              "quantiles": np.quantile(maps, levels).tolist(), "pixel_std": float(maps.std()), "shape": [h, w]}
     if h == w:
         orbits = mode_orbits(h).ravel()
-        mode_power = sum((np.abs(np.fft.rfft2(maps[i:i + 512])) ** 2).sum(axis=0) for i in chunks)
-        orbit_power = np.bincount(orbits, mode_power.ravel()) / np.bincount(orbits) / (n * h * w)
+        orbit_power = np.bincount(orbits, mode_power.ravel()) / np.bincount(orbits)
         target["mode_log_power"] = np.log(np.maximum(orbit_power, np.finfo(float).tiny)).tolist()
     return target
 
