@@ -121,7 +121,7 @@ def _train_gan(args) -> int:
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
                        label_flip=args.label_flip, lr=args.lr, ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
                        match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
-                       match_modes=args.match_modes, sample_norm=args.sample_norm,
+                       match_modes=args.match_modes, match_means=args.match_means, sample_norm=args.sample_norm,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -304,6 +304,9 @@ def register(subparsers) -> None:
                    help="weight of a generator loss pulling each batch's power in every Fourier mode to the "
                    "training maps' (0 = off, the paper): it sees the spikes of stride-2 upsampling that a "
                    "ring average hides; P(l) is then no longer an independent check")
+    p.add_argument("--match-means", type=float, default=0.0,
+                   help="weight of a generator loss pulling the spread of each batch's map means to the training "
+                   "maps' (0 = off, the paper): an offset between maps, which the other terms cannot see")
     p.add_argument("--sample-norm", default="running", choices=["running", "batch"],
                    help="the generator's batch norm when sampling: stored statistics (each map on its own) or "
                    "each batch of --batch-size maps by its own statistics, as in training (measured better for "

@@ -76,10 +76,10 @@ class CosmoGAN(Model):
         d_norm: D's normalisation: "batch" (the paper) or "spectral" (no batch norm; spectral
             normalisation of every layer, Miyato et al. 2018: D judges each map on its own).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
-        match_spectrum, match_pixels, match_modes: weights of the statistic-matching generator
-            losses (:mod:`scigen.astro.matching`: the batch's log power per ring, its pixel quantiles
-            and its power in every Fourier mode against the training set's), added to the
-            non-saturating loss. 0 (the paper): off.
+        match_spectrum, match_pixels, match_modes, match_means: weights of the statistic-matching
+            generator losses (:mod:`scigen.astro.matching`: the batch's log power per ring, its pixel
+            quantiles, its power in every Fourier mode and the spread of its maps' means against the
+            training set's), added to the non-saturating loss. 0 (the paper): off.
         match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
             ``train_gan`` computes it), required when any weight is positive.
         label_flip: probability of swapping a D target (0.01).
@@ -106,8 +106,8 @@ class CosmoGAN(Model):
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
                  ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
                  match_spectrum: float = 0.0, match_pixels: float = 0.0, match_modes: float = 0.0,
-                 match_target: dict | None = None, sample_norm: str = "running", sample_batch: int = 64,
-                 transform: dict | None = None, map_attrs: dict | None = None) -> None:
+                 match_means: float = 0.0, match_target: dict | None = None, sample_norm: str = "running",
+                 sample_batch: int = 64, transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
 
@@ -138,7 +138,7 @@ class CosmoGAN(Model):
         self.generator_ema = averaged_copy(self.generator) if ema else None
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
         self.match_weights = {"spectrum": float(match_spectrum), "pixels": float(match_pixels),
-                              "modes": float(match_modes)}
+                              "modes": float(match_modes), "means": float(match_means)}
         self.matcher = None
         if min(self.match_weights.values()) < 0:
             raise ValueError(f"statistic-matching weights must be >= 0, got {self.match_weights}")
@@ -149,9 +149,10 @@ class CosmoGAN(Model):
                 raise ValueError("statistic matching needs match_target: "
                                  "scigen.astro.matching.match_target(training_maps) (train_gan computes it)")
             self.matcher = StatisticMatcher(match_target, self.transform)
-            if match_modes > 0 and not self.matcher.has_modes:
-                raise ValueError("match_modes needs a match_target with per-mode power ('mode_log_power'): "
-                                 "rebuild it with scigen.astro.matching.match_target(training_maps)")
+            for name, key in (("modes", "mode_log_power"), ("means", "map_mean_std")):
+                if self.match_weights[name] > 0 and key not in match_target:
+                    raise ValueError(f"match_{name} needs a match_target with '{key}' (per-mode power, the maps' "
+                                     "means): rebuild it with scigen.astro.matching.match_target(training_maps)")
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),

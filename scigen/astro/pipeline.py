@@ -100,7 +100,8 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
               kernel_size: int = 5, padding_mode: str = "auto", upsample: str = "transpose",
               minibatch_std: bool = False, label_flip: float = 0.01, lr: float = 2e-4, ema: float | None = None,
               d_batch: str = "separate", d_norm: str = "batch", match_spectrum: float = 0.0,
-              match_pixels: float = 0.0, match_modes: float = 0.0, sample_norm: str = "running",
+              match_pixels: float = 0.0, match_modes: float = 0.0, match_means: float = 0.0,
+              sample_norm: str = "running",
               fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               evaluate=None):
@@ -112,7 +113,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
         out: the run directory (checkpoints, metrics.jsonl).
         config: :class:`scigen.engine.TrainConfig` (steps, batch size 64, seed, device...).
         width, max_width, latent_dim, kernel_size, upsample, minibatch_std, label_flip, lr, ema, d_batch, d_norm,
-        match_spectrum, match_pixels, match_modes, sample_norm: :class:`CosmoGAN` (the defaults are the
+        match_spectrum, match_pixels, match_modes, match_means, sample_norm: :class:`CosmoGAN` (the defaults are the
             paper's; ``sample_batch`` is the training batch size); with a matching
             weight above 0 the targets come from all training maps (:func:`scigen.astro.matching.match_target`).
         padding_mode: "zeros", "circular", or "auto": circular when the data say they are periodic
@@ -166,8 +167,9 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
                             kernel_size=kernel_size, padding_mode=padding_mode, upsample=upsample, minibatch_std=minibatch_std, lr=lr,
                             label_flip=label_flip, ema=ema, d_batch=d_batch, d_norm=d_norm,
                             match_spectrum=match_spectrum, match_pixels=match_pixels, match_modes=match_modes,
-                            match_target=(match_target(maps.maps)
-                                          if max(match_spectrum, match_pixels, match_modes) > 0 else None),
+                            match_means=match_means,
+                            match_target=(match_target(maps.maps) if max(match_spectrum, match_pixels, match_modes,
+                                                                          match_means) > 0 else None),
                             sample_norm=sample_norm, sample_batch=config.batch_size,
                             transform=json.loads(transform.to_json()), map_attrs=map_attrs)
     if validation is not None:
