@@ -121,24 +121,30 @@ def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognor
     assert std == pytest.approx(train.std(), rel=0.15)
 
 
+def _twin_samples(tmp_path, lognormal, term: str, weight: float) -> dict[float, np.ndarray]:
+    """256 maps (physical units) from each of two twins trained 150 steps from the same initial weights:
+    one with the matching term ``term`` alone at ``weight``, one with the paper's loss only."""
+    train, _, t = lognormal
+    ds = ArrayDataset(samples=torch.from_numpy(t.forward(train))[:, None])
+    maps = {}
+    for w in (0.0, weight):
+        with seeded(0):
+            model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", **{f"match_{term}": w},
+                             match_target=match_target(train) if w else None, transform=json.loads(t.to_json()))
+        fit(model, ds, TrainConfig(steps=150, batch_size=32, seed=0, log_every=50, threads=1),
+            out_dir=tmp_path / f"run{w:g}")
+        maps[w] = model.sample(256, generator=torch.Generator().manual_seed(0)).numpy()
+    return maps
+
+
 def test_mode_matching_pulls_every_mode(tmp_path, lognormal):
     """150 steps with the per-mode term alone (weight 10) bring 256 generated maps' per-mode loss
     below 1/10 of a twin's trained with the paper's loss only, from the same initial weights
     (measured with seeds 0, 1, 2: 0.23 against 14.5, 0.056 against 2.9, 0.044 against 4.2), and the
     ring term, which it never sees, below 1/4 (1.2 against 7.4, 0.40 against 9.9, 0.21 against 7.0)."""
-    train, _, t = lognormal
-    target = match_target(train)
-    judge = StatisticMatcher(target)  # physical units in, as model.sample gives them
-    ds = ArrayDataset(samples=torch.from_numpy(t.forward(train))[:, None])
-    losses = {}
-    for weight in (0.0, 10.0):
-        with seeded(0):
-            model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", match_modes=weight,
-                             match_target=target if weight else None, transform=json.loads(t.to_json()))
-        fit(model, ds, TrainConfig(steps=150, batch_size=32, seed=0, log_every=50, threads=1),
-            out_dir=tmp_path / f"run{weight:g}")
-        maps = model.sample(256, generator=torch.Generator().manual_seed(0))
-        losses[weight] = {k: float(v) for k, v in judge(torch.as_tensor(maps)).items()}
+    judge = StatisticMatcher(match_target(lognormal[0]))  # physical units in, as model.sample gives them
+    losses = {w: {k: float(v) for k, v in judge(torch.from_numpy(maps)).items()}
+              for w, maps in _twin_samples(tmp_path, lognormal, "modes", 10.0).items()}
     assert losses[10.0]["modes"] < losses[0.0]["modes"] / 10
     assert losses[10.0]["spectrum"] < losses[0.0]["spectrum"] / 4
 
@@ -148,18 +154,9 @@ def test_means_matching_pulls_the_spread_of_map_means(tmp_path, lognormal):
     within 20% of the training maps' (measured with seeds 0, 1, 2: 1.01, 0.95, 0.92 of it), and more
     than twice as close as a twin trained with the paper's loss only, from the same initial weights
     (0.69, 0.22, 0.41)."""
-    train, _, t = lognormal
-    target = match_target(train)
-    ds = ArrayDataset(samples=torch.from_numpy(t.forward(train))[:, None])
-    spread = {}
-    for weight in (0.0, 100.0):
-        with seeded(0):
-            model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", match_means=weight,
-                             match_target=target if weight else None, transform=json.loads(t.to_json()))
-        fit(model, ds, TrainConfig(steps=150, batch_size=32, seed=0, log_every=50, threads=1),
-            out_dir=tmp_path / f"run{weight:g}")
-        maps = model.sample(256, generator=torch.Generator().manual_seed(0)).numpy()
-        spread[weight] = maps.mean(axis=(1, 2)).std() / target["map_mean_std"]
+    target = match_target(lognormal[0])
+    spread = {w: maps.mean(axis=(1, 2)).std() / target["map_mean_std"]
+              for w, maps in _twin_samples(tmp_path, lognormal, "means", 100.0).items()}
     assert abs(spread[100.0] - 1) < 0.2
     assert abs(spread[0.0] - 1) > 2 * abs(spread[100.0] - 1)
 
