@@ -24,16 +24,18 @@ def _stat_rows(report) -> list[dict]:
 
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
-                     match_modes: float = 0.0, match_spectrum: float | None = None, sample_norm: str = "running",
+                     match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
+                     sample_norm: str = "running",
                      lr: float = 2e-4,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
-                     device: str = "cpu", threads: int = 1, work: Path | None = None) -> dict:
+                     keep_checkpoints: int = 1, train_seed: int = 0, device: str = "cpu", threads: int = 1,
+                     work: Path | None = None) -> dict:
     """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring).
 
     The defaults are the CPU benchmark's (width 16, 30 min, at most 8,000 steps, one thread);
     ``benchmarks/_gpu_train.py`` runs the paper's width 64 on a GPU through the same path. ``match`` weighs
     the pixel-quantile and (unless ``match_spectrum`` is given) the per-ring spectrum matching losses,
-    ``match_modes`` the per-mode one (``scigen.astro.matching``)."""
+    ``match_modes`` the per-mode one, ``match_means`` the spread of the maps' means (``scigen.astro.matching``)."""
     import json
 
     from scigen.astro.data import load_maps
@@ -49,8 +51,9 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                            + ("" if not match else "_matched" if match == 10 else f"_matched{match:g}")
                            + ("" if match_spectrum is None else f"_rings{match_spectrum:g}")
                            + ("" if not match_modes else f"_modes{match_modes:g}")
+                           + ("" if not match_means else f"_means{match_means:g}")
                            + ("" if sample_norm == "running" else f"_{sample_norm}norm")
-                           + ("" if lr == 2e-4 else f"_lr{lr:g}"))
+                           + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if not train_seed else f"_seed{train_seed}"))
     match_spectrum = match if match_spectrum is None else match_spectrum
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -67,11 +70,11 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     last = 0.0
     while steps < max_steps and trained_s + last <= budget_s:  # exact-resume rounds while the next one fits
         steps += round_steps
-        config = TrainConfig(steps=steps, batch_size=64, seed=0, log_every=50, threads=threads, device=device,
-                             keep_checkpoints=1, eval_every=every)
+        config = TrainConfig(steps=steps, batch_size=64, seed=train_seed, log_every=50, threads=threads, device=device,
+                             keep_checkpoints=keep_checkpoints, checkpoint_every=every, eval_every=every)
         r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
-                      match_modes=match_modes, sample_norm=sample_norm, lr=lr,
+                      match_modes=match_modes, match_means=match_means, sample_norm=sample_norm, lr=lr,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
@@ -104,7 +107,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
             "width": width, "device": device, "threads": threads,
             "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
             "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
-            "match_spectrum": match_spectrum, "match_modes": match_modes, "sample_norm": sample_norm, "lr": lr,
+            "match_spectrum": match_spectrum, "match_modes": match_modes, "match_means": match_means,
+            "sample_norm": sample_norm, "lr": lr, "train_seed": train_seed,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
@@ -125,7 +129,8 @@ def _matching_words(c: dict) -> str:
     """The statistic-matching part of a run's description ('' when off)."""
     rings, pixels, modes = c.get("match_spectrum", c.get("match")), c.get("match"), c.get("match_modes")
     terms = [f"{w:g} x {name}" for w, name in ((rings, "log power per ring"), (pixels, "pixel quantiles"),
-                                             (modes, "power per Fourier mode")) if w]
+                                             (modes, "power per Fourier mode"),
+                                             (c.get("match_means"), "spread of the map means")) if w]
     if not terms:
         return ""
     return ("generator loss plus the statistic-matching losses " + ", ".join(terms)
@@ -142,6 +147,7 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
              f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), "
              f"{c['padding']} padding, generator upsampling by {up}, batch 64, Adam {c.get('lr', 2e-4):g}/0.5, label flip 0.01; "
+             + (f"training seed {c['train_seed']}; " if c.get("train_seed") else "")
              + (f"generator weights averaged (EMA decay {c['ema']}); " if c.get("ema") else "")
              + ("discriminator without batch norm, spectral normalisation on every layer; "
                 if c.get("d_norm") == "spectral" else "")

@@ -14,7 +14,8 @@ the work is split in three steps::
   (:func:`benchmarks._astro_cosmogan.cosmogan_quality`: same maps, seeds, validation-selected
   checkpoint), generated and validated on the machine;
 - ``cosmogan_matched``: the same at width 64 with the CPU's best statistic-matched settings (4 x 4
-  kernels, ``match_modes = match_pixels = 10``, batch-statistics sampling, learning rate 1e-4);
+  kernels, ``match_modes = match_pixels = match_means = 10``, batch-statistics sampling, learning rate
+  1e-4);
 - ``vae`` and ``vae_kl10``: the prototype VAE with a 2 x 512 decoder, KL weight 0.05 and 0.1;
 - ``lstm``: the character LSTM at 3 x 512.
 
@@ -120,7 +121,7 @@ def cosmogan_job(tag: str, work: Path, budget_s: float, t0: float, device: str, 
     from benchmarks._astro_cosmogan import MODES_SETTINGS, cosmogan_quality
 
     left = budget_s - (time.time() - t0) - EVAL_RESERVE_S
-    options = {**MODES_SETTINGS, "lr": 1e-4} if tag == "cosmogan_matched" else {}
+    options = {**MODES_SETTINGS, "match_means": 10.0, "lr": 1e-4} if tag == "cosmogan_matched" else {}
     if quick:
         return cosmogan_quality(True, width=8, device=device, threads=2, work=work / tag, **options)
     return cosmogan_quality(False, width=64, budget_s=left, max_steps=10**6, round_steps=2000, every=500,

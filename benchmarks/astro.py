@@ -5,7 +5,9 @@ section (speed, spectrum_chi2, minkowski_accuracy, cosmogan, cosmogan_k4, cosmog
 cosmogan_ema, cosmogan_k4_ema, cosmogan_spectral, cosmogan_spectral_ema, cosmogan_matched,
 cosmogan_matched_ema, cosmogan_k4_matched_ema, cosmogan_matched100_ema, cosmogan_k4_modes_batch,
 cosmogan_k4_modes_ema_batch, cosmogan_k4_modes_batch_lr1e-4, cosmogan_k4_modes_batch_lr5e-5,
-cosmogan_k4_modes_ema_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_k4_modes_ema_batch_lr1e-4, cosmogan_k4_modes30_batch_lr1e-4, cosmogan_k4_modes30_pixels30_batch_lr1e-4,
+cosmogan_k4_modes_means_batch_lr1e-4, cosmogan_k4_modes_means_batch_lr5e-5, cosmogan_k4_modes_means_batch_lr1e-4_seed1,
+cosmogan_k4_modes_means30_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -52,7 +54,14 @@ cosmogan_k4_modes_ema_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, galaxie
   pixel histogram is 30-200x further off: docs/astro.md section 6): ``cosmogan_k4_modes_batch``;
   with EMA 0.999 (``cosmogan_k4_modes_ema_batch``); at a half and a quarter of the paper's learning
   rate (``cosmogan_k4_modes_batch_lr1e-4``, ``cosmogan_k4_modes_batch_lr5e-5``); with EMA at half the
-  learning rate (``cosmogan_k4_modes_ema_batch_lr1e-4``).
+  learning rate (``cosmogan_k4_modes_ema_batch_lr1e-4``); at lr 1e-4 with the per-mode weight tripled
+  (``cosmogan_k4_modes30_batch_lr1e-4``) and with both weights tripled
+  (``cosmogan_k4_modes30_pixels30_batch_lr1e-4``); at lr 1e-4 with the spread of the maps' means
+  matched too (``cosmogan_k4_modes_means_batch_lr1e-4``, ``match_means=10``: the matched runs drew
+  maps whose means scattered 7.5x as much as the training maps'), and the same at lr 5e-5
+  (``cosmogan_k4_modes_means_batch_lr5e-5``), with another training seed
+  (``cosmogan_k4_modes_means_batch_lr1e-4_seed1``: initial weights and batches differ; data, validation
+  and test maps do not) and with the means weight tripled (``cosmogan_k4_modes_means30_batch_lr1e-4``).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -286,6 +295,18 @@ SECTIONS = {
     "cosmogan_k4_modes_batch_lr1e-4": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, lr=1e-4),
     "cosmogan_k4_modes_batch_lr5e-5": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, lr=5e-5),
     "cosmogan_k4_modes_ema_batch_lr1e-4": lambda quick: cosmogan_quality(quick, **MODES_SETTINGS, ema=0.999, lr=1e-4),
+    "cosmogan_k4_modes30_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **{**MODES_SETTINGS, "match_modes": 30.0}, lr=1e-4),
+    "cosmogan_k4_modes30_pixels30_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **{**MODES_SETTINGS, "match_modes": 30.0, "match": 30.0}, lr=1e-4),
+    "cosmogan_k4_modes_means_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, lr=1e-4),
+    "cosmogan_k4_modes_means_batch_lr5e-5": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, lr=5e-5),
+    "cosmogan_k4_modes_means_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, lr=1e-4, train_seed=1),
+    "cosmogan_k4_modes_means30_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=30.0, lr=1e-4),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
@@ -353,6 +374,17 @@ def markdown(result: dict) -> str:
                        ("cosmogan_k4_modes_batch_lr5e-5", MODES_TITLE + ", learning rate 5e-5"),
                        ("cosmogan_k4_modes_ema_batch_lr1e-4", MODES_TITLE + ", with the moving average (EMA 0.999), "
                         "learning rate 1e-4"),
+                       ("cosmogan_k4_modes30_batch_lr1e-4", MODES_TITLE + ", per-mode weight 30, learning rate 1e-4"),
+                       ("cosmogan_k4_modes30_pixels30_batch_lr1e-4",
+                        MODES_TITLE + ", per-mode and pixel weights 30, learning rate 1e-4"),
+                       ("cosmogan_k4_modes_means_batch_lr1e-4",
+                        MODES_TITLE + " and the spread of the map means, learning rate 1e-4"),
+                       ("cosmogan_k4_modes_means_batch_lr5e-5",
+                        MODES_TITLE + " and the spread of the map means, learning rate 5e-5"),
+                       ("cosmogan_k4_modes_means_batch_lr1e-4_seed1",
+                        MODES_TITLE + " and the spread of the map means, learning rate 1e-4, training seed 1"),
+                       ("cosmogan_k4_modes_means30_batch_lr1e-4",
+                        MODES_TITLE + " and the spread of the map means (weight 30), learning rate 1e-4"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
