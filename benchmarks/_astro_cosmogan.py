@@ -25,8 +25,7 @@ def _stat_rows(report) -> list[dict]:
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
-                     sample_norm: str = "running",
-                     lr: float = 2e-4,
+                     sample_norm: str = "running", lr: float = 2e-4,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
                      keep_checkpoints: int = 1, train_seed: int = 0, device: str = "cpu", threads: int = 1,
                      work: Path | None = None) -> dict:

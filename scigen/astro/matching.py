@@ -73,7 +73,8 @@ def match_target(maps: np.ndarray, n_quantiles: int = MATCH_QUANTILES) -> dict:
 
     Returns ``{"log_power": (B,) log of the mean |FFT|^2 / (H W) per ring, "quantiles": (Q,) pixel
     quantiles at levels (j + 0.5) / Q, "pixel_std": the pixels' standard deviation, "map_mean" and
-    "map_mean_std": the mean and standard deviation of the maps' means, "shape": [H, W]}`` and, for square maps, ``"mode_log_power"``: log of the mean |FFT|^2 / (H W) per orbit of
+    "map_mean_std": the mean and standard deviation of the maps' means, "shape": [H, W]}`` and, for
+    square maps, ``"mode_log_power"``: log of the mean |FFT|^2 / (H W) per orbit of
     :func:`mode_orbits` (all maps, all modes of the orbit).
     """
     from scigen.astro.stats import spectrum_bins

@@ -149,10 +149,11 @@ class CosmoGAN(Model):
                 raise ValueError("statistic matching needs match_target: "
                                  "scigen.astro.matching.match_target(training_maps) (train_gan computes it)")
             self.matcher = StatisticMatcher(match_target, self.transform)
-            for name, key in (("modes", "mode_log_power"), ("means", "map_mean_std")):
+            for name, key, what in (("modes", "mode_log_power", "per-mode power"),
+                                    ("means", "map_mean_std", "the spread of the maps' means")):
                 if self.match_weights[name] > 0 and key not in match_target:
-                    raise ValueError(f"match_{name} needs a match_target with '{key}' (per-mode power, the maps' "
-                                     "means): rebuild it with scigen.astro.matching.match_target(training_maps)")
+                    raise ValueError(f"match_{name} needs a match_target with {what} ('{key}'): rebuild it "
+                                     "with scigen.astro.matching.match_target(training_maps)")
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
