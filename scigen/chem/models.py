@@ -27,7 +27,6 @@ faster). Sampling and scoring run in fp32.
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
@@ -36,6 +35,7 @@ from torch import nn
 
 from scigen.chem.tokenizer import Vocabulary
 from scigen.engine.model import Model, register_model
+from scigen.engine.schedules import cosine_decay, scale_learning_rates
 from scigen.errors import InputError
 from scigen.nn.recurrent import (
     TokenDecoder,
@@ -119,15 +119,7 @@ class _SmilesModel(Model):
         """Cosine decay of the learning rate to ``lr_final`` x lr over ``lr_decay_steps`` steps
         (then constant); none when ``lr_decay_steps`` is None (e.g. while fine-tuning)."""
         steps = self.lr_decay_steps
-        if not steps:
-            return {}
-        floor = self.lr_final
-
-        def factor(step: int) -> float:
-            t = min(step, steps) / steps
-            return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
-
-        return {"model": torch.optim.lr_scheduler.LambdaLR(optimizers["model"], factor)}
+        return scale_learning_rates(optimizers, cosine_decay(steps, self.lr_final) if steps else None)
 
 
 @register_model("chem.char_lstm")

@@ -41,6 +41,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from scigen.engine.model import Model, register_model
+from scigen.engine.schedules import linear_decay, scale_learning_rates
 from scigen.errors import InputError
 from scigen.ising.gan_physics import (_group_moments, _group_summary, canonical_sign, moment_loss,
                                      physics_features, standardised)
@@ -235,15 +236,8 @@ class LatticeGAN(Model):
                 "generator": torch.optim.Adam(self.generator.parameters(), lr=self.lr_g, betas=self.betas)}
 
     def configure_schedulers(self, optimizers):
-        if self.lr_decay is None:
-            return {}
-        start, end = self.lr_decay
-        final = self.lr_final
-
-        def factor(step: int) -> float:  # 1 until start, linear to lr_final at end, then constant
-            return 1.0 - (1.0 - final) * min(1.0, max(0.0, (step - start) / (end - start)))
-
-        return {name: torch.optim.lr_scheduler.LambdaLR(opt, factor) for name, opt in optimizers.items()}
+        decay = None if self.lr_decay is None else linear_decay(*self.lr_decay, self.lr_final)
+        return scale_learning_rates(optimizers, decay)
 
     def training_step(self, batch, ctx):
         real = batch["samples"]
