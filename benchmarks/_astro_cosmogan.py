@@ -25,7 +25,8 @@ def _stat_rows(report) -> list[dict]:
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
-                     sample_norm: str = "running", lr: float = 2e-4,
+                     match_smoothed: float = 0.0, sample_norm: str = "running", lr: float = 2e-4,
+                     lr_decay: tuple[int, int] | None = None,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
                      keep_checkpoints: int = 1, train_seed: int = 0, device: str = "cpu", threads: int = 1,
                      work: Path | None = None) -> dict:
@@ -34,7 +35,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     The defaults are the CPU benchmark's (width 16, 30 min, at most 8,000 steps, one thread);
     ``benchmarks/_gpu_train.py`` runs the paper's width 64 on a GPU through the same path. ``match`` weighs
     the pixel-quantile and (unless ``match_spectrum`` is given) the per-ring spectrum matching losses,
-    ``match_modes`` the per-mode one, ``match_means`` the spread of the maps' means (``scigen.astro.matching``)."""
+    ``match_modes`` the per-mode one, ``match_means`` the spread of the maps' means, ``match_smoothed`` the
+    smoothed maps' pixel quantiles (``scigen.astro.matching``)."""
     import json
 
     from scigen.astro.data import load_maps
@@ -51,8 +53,10 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                            + ("" if match_spectrum is None else f"_rings{match_spectrum:g}")
                            + ("" if not match_modes else f"_modes{match_modes:g}")
                            + ("" if not match_means else f"_means{match_means:g}")
+                           + ("" if not match_smoothed else f"_smoothed{match_smoothed:g}")
                            + ("" if sample_norm == "running" else f"_{sample_norm}norm")
-                           + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if not train_seed else f"_seed{train_seed}"))
+                           + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if lr_decay is None else "_decay")
+                           + ("" if not train_seed else f"_seed{train_seed}"))
     match_spectrum = match if match_spectrum is None else match_spectrum
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -73,7 +77,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                              keep_checkpoints=keep_checkpoints, checkpoint_every=every, eval_every=every)
         r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
-                      match_modes=match_modes, match_means=match_means, sample_norm=sample_norm, lr=lr,
+                      match_modes=match_modes, match_means=match_means,
+                      match_smoothed=match_smoothed, sample_norm=sample_norm, lr=lr, lr_decay=lr_decay,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val)
         last = r.elapsed_s
         trained_s += r.elapsed_s
@@ -107,7 +112,9 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
             "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
             "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
             "match_spectrum": match_spectrum, "match_modes": match_modes, "match_means": match_means,
-            "sample_norm": sample_norm, "lr": lr, "train_seed": train_seed,
+            "match_smoothed": match_smoothed,
+            "sample_norm": sample_norm, "lr": lr,
+            "lr_decay": None if lr_decay is None else list(lr_decay), "train_seed": train_seed,
             "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
@@ -129,11 +136,13 @@ def _matching_words(c: dict) -> str:
     rings, pixels, modes = c.get("match_spectrum", c.get("match")), c.get("match"), c.get("match_modes")
     terms = [f"{w:g} x {name}" for w, name in ((rings, "log power per ring"), (pixels, "pixel quantiles"),
                                              (modes, "power per Fourier mode"),
-                                             (c.get("match_means"), "spread of the map means")) if w]
+                                             (c.get("match_means"), "spread of the map means"),
+                                             (c.get("match_smoothed"), "pixel quantiles after 2 px smoothing")) if w]
     if not terms:
         return ""
+    fitted = "P(l), the histogram and V0" if c.get("match_smoothed") else "P(l) and the histogram"
     return ("generator loss plus the statistic-matching losses " + ", ".join(terms)
-            + " (P(l) and the histogram are then not independent checks); ")
+            + f" ({fitted} are then not independent checks); ")
 
 
 def cosmogan_markdown(c: dict, title: str) -> list[str]:
@@ -146,6 +155,8 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
              f"{m['train']} simulated {m['kind']} maps {m['size']}^2 over {m['fov_deg']} deg; cosmoGAN width {c['width']} "
              f"(paper: 64), {c.get('kernel_size', 5)}x{c.get('kernel_size', 5)} kernels (paper: 5x5), "
              f"{c['padding']} padding, generator upsampling by {up}, batch 64, Adam {c.get('lr', 2e-4):g}/0.5, label flip 0.01; "
+             + ("learning rates decayed linearly to 0.05x from step {0} to {1}; ".format(*c["lr_decay"])
+                if c.get("lr_decay") else "")
              + (f"training seed {c['train_seed']}; " if c.get("train_seed") else "")
              + (f"generator weights averaged (EMA decay {c['ema']}); " if c.get("ema") else "")
              + ("discriminator without batch norm, spectral normalisation on every layer; "

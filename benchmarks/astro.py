@@ -7,7 +7,11 @@ cosmogan_matched_ema, cosmogan_k4_matched_ema, cosmogan_matched100_ema, cosmogan
 cosmogan_k4_modes_ema_batch, cosmogan_k4_modes_batch_lr1e-4, cosmogan_k4_modes_batch_lr5e-5,
 cosmogan_k4_modes_ema_batch_lr1e-4, cosmogan_k4_modes30_batch_lr1e-4, cosmogan_k4_modes30_pixels30_batch_lr1e-4,
 cosmogan_k4_modes_means_batch_lr1e-4, cosmogan_k4_modes_means_batch_lr5e-5, cosmogan_k4_modes_means_batch_lr1e-4_seed1,
-cosmogan_k4_modes_means30_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_k4_modes_means30_batch_lr1e-4, cosmogan_k4_modes_means_smoothed_batch_lr1e-4,
+cosmogan_k4_modes_means_smoothed_batch_lr1e-4_seed1, cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay,
+cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1,
+cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed2, cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay,
+cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -61,7 +65,16 @@ cosmogan_k4_modes_means30_batch_lr1e-4, cosmogan_nearest, cosmogan_bilinear, gal
   maps whose means scattered 7.5x as much as the training maps'), and the same at lr 5e-5
   (``cosmogan_k4_modes_means_batch_lr5e-5``), with another training seed
   (``cosmogan_k4_modes_means_batch_lr1e-4_seed1``: initial weights and batches differ; data, validation
-  and test maps do not) and with the means weight tripled (``cosmogan_k4_modes_means30_batch_lr1e-4``).
+  and test maps do not) and with the means weight tripled (``cosmogan_k4_modes_means30_batch_lr1e-4``);
+  with the smoothed maps' pixel quantiles matched as well (``match_smoothed=10``: the means-matched
+  runs' smoothed maps were less skewed than the training maps', so V0 missed;
+  ``cosmogan_k4_modes_means_smoothed_batch_lr1e-4`` and ``..._seed1``), and the same with both
+  learning rates decayed linearly to 5% from step 3,500 to 7,000 (``..._decay``, ``..._decay_seed1`` and
+  ``..._decay_seed2``:
+  against the oscillation between checkpoints); and that with the means weight at 1,000
+  (``cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay``: at weight 10 the maps' means still
+  scattered 1.8x as much as the training maps', an error the term, in units of the pixel variance,
+  barely weighs).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -307,6 +320,20 @@ SECTIONS = {
         quick, **MODES_SETTINGS, match_means=10.0, lr=1e-4, train_seed=1),
     "cosmogan_k4_modes_means30_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=30.0, lr=1e-4),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, train_seed=1),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000)),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000),
+        train_seed=1),
+    "cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=1000.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000)),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed2": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000),
+        train_seed=2),
     "cosmogan_nearest": lambda quick: cosmogan_quality(quick, upsample="nearest"),
     "cosmogan_bilinear": lambda quick: cosmogan_quality(quick, upsample="bilinear"),
     "galaxies": lambda quick: _galaxy_quality(quick),
@@ -385,6 +412,24 @@ def markdown(result: dict) -> str:
                         MODES_TITLE + " and the spread of the map means, learning rate 1e-4, training seed 1"),
                        ("cosmogan_k4_modes_means30_batch_lr1e-4",
                         MODES_TITLE + " and the spread of the map means (weight 30), learning rate 1e-4"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_seed1",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4, training seed 1"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4 decayed from step 3,500 to 7,000"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 1"),
+                       ("cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay",
+                        MODES_TITLE + ", the spread of the map means (weight 1,000) and the smoothed pixel "
+                        "quantiles, learning rate 1e-4 decayed from step 3,500 to 7,000"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed2",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 2"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:

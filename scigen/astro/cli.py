@@ -119,9 +119,11 @@ def _train_gan(args) -> int:
     result = train_gan(args.data, args.out, train_config_from_args(args), width=args.width,
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
-                       label_flip=args.label_flip, lr=args.lr, ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
+                       label_flip=args.label_flip, lr=args.lr, lr_decay=args.lr_decay, lr_final=args.lr_final,
+                       ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
                        match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
-                       match_modes=args.match_modes, match_means=args.match_means, sample_norm=args.sample_norm,
+                       match_modes=args.match_modes, match_means=args.match_means,
+                       match_smoothed=args.match_smoothed, sample_norm=args.sample_norm,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
@@ -294,6 +296,10 @@ def register(subparsers) -> None:
                    "docs/astro.md section 6)")
     p.add_argument("--d-norm", default="batch", choices=["batch", "spectral"],
                    help="D's normalisation: batch norm (the paper) or spectral normalisation without batch norm")
+    p.add_argument("--lr-decay", type=int, nargs=2, metavar=("START", "END"),
+                   help="decay both learning rates linearly from step START to --lr-final x lr at step END "
+                   "(default: constant, as in the paper)")
+    p.add_argument("--lr-final", type=float, default=0.05, help="the learning rate's final factor (default 0.05)")
     p.add_argument("--match-spectrum", type=float, default=0.0,
                    help="weight of a generator loss pulling each batch's power spectrum (log power per ring) to "
                    "the training maps' (0 = off, the paper); P(l) is then no longer an independent check")
@@ -307,6 +313,10 @@ def register(subparsers) -> None:
     p.add_argument("--match-means", type=float, default=0.0,
                    help="weight of a generator loss pulling the spread of each batch's map means to the training "
                    "maps' (0 = off, the paper): an offset between maps, which the other terms cannot see")
+    p.add_argument("--match-smoothed", type=float, default=0.0,
+                   help="weight of a generator loss pulling each batch's pixel quantiles after the 2 px smoothing "
+                   "of the Minkowski and peak statistics to the training maps' (0 = off, the paper); V0 is then "
+                   "no longer an independent check")
     p.add_argument("--sample-norm", default="running", choices=["running", "batch"],
                    help="the generator's batch norm when sampling: stored statistics (each map on its own) or "
                    "each batch of --batch-size maps by its own statistics, as in training (measured better for "

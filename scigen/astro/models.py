@@ -21,6 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from scigen.engine.model import Model, register_model
+from scigen.engine.schedules import linear_decay, scale_learning_rates
 from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy,
                        batch_statistics, ema_decay, kl_divergence, recalibrate_batch_norm, reparameterize,
                        update_average)
@@ -38,10 +39,7 @@ def _adam(params, lr: float, beta1: float) -> torch.optim.Adam:
 def _noisy_targets(n: int, value: float, flip: float, device) -> torch.Tensor:
     """Targets ``value`` (1 real, 0 fake), each flipped to ``1 - value`` with probability ``flip``."""
     target = torch.full((n,), float(value), device=device)
-    if flip > 0:
-        swap = torch.rand(n, device=device) < flip
-        target = torch.where(swap, 1.0 - target, target)
-    return target
+    return torch.where(torch.rand(n, device=device) < flip, 1.0 - target, target) if flip > 0 else target
 
 
 @register_model("astro.cosmogan")
@@ -76,10 +74,13 @@ class CosmoGAN(Model):
         d_norm: D's normalisation: "batch" (the paper) or "spectral" (no batch norm; spectral
             normalisation of every layer, Miyato et al. 2018: D judges each map on its own).
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
-        match_spectrum, match_pixels, match_modes, match_means: weights of the statistic-matching
-            generator losses (:mod:`scigen.astro.matching`: the batch's log power per ring, its pixel
-            quantiles, its power in every Fourier mode and the spread of its maps' means against the
-            training set's), added to the non-saturating loss. 0 (the paper): off.
+        lr_decay, lr_final: [start, end] steps of a linear decay of both learning rates to ``lr_final``
+            x lr (then constant); None (the paper): constant.
+        match_spectrum, match_pixels, match_modes, match_means, match_smoothed: weights of the
+            statistic-matching generator losses (:mod:`scigen.astro.matching`: the batch's log power per
+            ring, its pixel quantiles, its power in every Fourier mode, the spread of its maps' means and
+            its smoothed maps' pixel quantiles against the training set's), added to the non-saturating
+            loss. 0 (the paper): off.
         match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
             ``train_gan`` computes it), required when any weight is positive.
         label_flip: probability of swapping a D target (0.01).
@@ -104,26 +105,26 @@ class CosmoGAN(Model):
     def __init__(self, map_size: int = 64, latent_dim: int = 64, width: int = 64, max_width: int = 512,
                  kernel_size: int = 5, padding_mode: str = "zeros", upsample: str = "transpose",
                  minibatch_std: bool = False, lr: float = 2e-4, beta1: float = 0.5, label_flip: float = 0.01,
+                 lr_decay: list[int] | None = None, lr_final: float = 0.05,
                  ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
                  match_spectrum: float = 0.0, match_pixels: float = 0.0, match_modes: float = 0.0,
-                 match_means: float = 0.0, match_target: dict | None = None, sample_norm: str = "running",
+                 match_means: float = 0.0, match_smoothed: float = 0.0, match_target: dict | None = None,
+                 sample_norm: str = "running",
                  sample_batch: int = 64, transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
 
-        if padding_mode not in ("zeros", "circular"):
-            raise ValueError(f"padding_mode must be 'zeros' or 'circular', got {padding_mode!r}")
+        for name, value, options in (("padding_mode", padding_mode, ("zeros", "circular")), ("d_batch", d_batch, D_BATCHES),
+                                     ("d_norm", d_norm, D_NORMS), ("sample_norm", sample_norm, SAMPLE_NORMS)):
+            if value not in options:
+                raise ValueError(f"{name} must be one of {options}, got {value!r}")
         if ema is not None and not 0.0 < ema < 1.0:
             raise ValueError(f"ema must be a decay in (0, 1) (e.g. 0.999) or None, got {ema!r}")
-        if d_batch not in D_BATCHES:
-            raise ValueError(f"d_batch must be one of {D_BATCHES}, got {d_batch!r}")
-        if d_norm not in D_NORMS:
-            raise ValueError(f"d_norm must be one of {D_NORMS}, got {d_norm!r}")
-        if sample_norm not in SAMPLE_NORMS or sample_batch < 2:
-            raise ValueError(f"sample_norm must be one of {SAMPLE_NORMS} and sample_batch >= 2, "
-                             f"got {sample_norm!r}, {sample_batch!r}")
+        if sample_batch < 2:
+            raise ValueError(f"sample_batch must be >= 2, got {sample_batch!r}")
         self.d_batch, self.sample_norm, self.sample_batch = d_batch, sample_norm, int(sample_batch)
         self.latent_dim, self.lr, self.beta1, self.label_flip = latent_dim, lr, beta1, label_flip
+        self.lr_factor = None if lr_decay is None else linear_decay(*lr_decay, float(lr_final))
         self.map_size, self.ema = map_size, ema
         self.transform = as_transform(transform)
         self.map_attrs = dict(map_attrs or {})
@@ -138,26 +139,27 @@ class CosmoGAN(Model):
         self.generator_ema = averaged_copy(self.generator) if ema else None
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
         self.match_weights = {"spectrum": float(match_spectrum), "pixels": float(match_pixels),
-                              "modes": float(match_modes), "means": float(match_means)}
+                              "modes": float(match_modes), "means": float(match_means),
+                              "smoothed": float(match_smoothed)}
         self.matcher = None
         if min(self.match_weights.values()) < 0:
             raise ValueError(f"statistic-matching weights must be >= 0, got {self.match_weights}")
         if max(self.match_weights.values()) > 0:
-            from scigen.astro.matching import StatisticMatcher
+            from scigen.astro.matching import StatisticMatcher, check_target_terms
 
             if match_target is None:
                 raise ValueError("statistic matching needs match_target: "
                                  "scigen.astro.matching.match_target(training_maps) (train_gan computes it)")
-            self.matcher = StatisticMatcher(match_target, self.transform)
-            for name, key, what in (("modes", "mode_log_power", "per-mode power"),
-                                    ("means", "map_mean_std", "the spread of the maps' means")):
-                if self.match_weights[name] > 0 and key not in match_target:
-                    raise ValueError(f"match_{name} needs a match_target with {what} ('{key}'): rebuild it "
-                                     "with scigen.astro.matching.match_target(training_maps)")
+            check_target_terms(match_target, self.match_weights)
+            self.matcher = StatisticMatcher(match_target, self.transform,
+                                            terms=[k for k, w in self.match_weights.items() if w > 0])
 
     def configure_optimizers(self):
         return {"discriminator": _adam(self.discriminator.parameters(), self.lr, self.beta1),
                 "generator": _adam(self.generator.parameters(), self.lr, self.beta1)}
+
+    def configure_schedulers(self, optimizers):
+        return scale_learning_rates(optimizers, self.lr_factor)
 
     def load_state_dict(self, state_dict, *args, **kwargs):
         self._ema_calibrated = False  # new weights: the average's statistics are measured again

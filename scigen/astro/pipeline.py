@@ -98,10 +98,11 @@ def statistics_evaluator(real, n: int = 300, *, fov_deg: float | None = None, se
 
 def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, latent_dim: int = 64,
               kernel_size: int = 5, padding_mode: str = "auto", upsample: str = "transpose",
-              minibatch_std: bool = False, label_flip: float = 0.01, lr: float = 2e-4, ema: float | None = None,
+              minibatch_std: bool = False, label_flip: float = 0.01, lr: float = 2e-4, lr_decay=None,
+              lr_final: float = 0.05, ema: float | None = None,
               d_batch: str = "separate", d_norm: str = "batch", match_spectrum: float = 0.0,
               match_pixels: float = 0.0, match_modes: float = 0.0, match_means: float = 0.0,
-              sample_norm: str = "running",
+              match_smoothed: float = 0.0, sample_norm: str = "running",
               fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               evaluate=None):
@@ -112,10 +113,11 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
             files, a :class:`~scigen.astro.data.MapData` or an (N, H, W) array (physical units).
         out: the run directory (checkpoints, metrics.jsonl).
         config: :class:`scigen.engine.TrainConfig` (steps, batch size 64, seed, device...).
-        width, max_width, latent_dim, kernel_size, upsample, minibatch_std, label_flip, lr, ema, d_batch, d_norm,
-        match_spectrum, match_pixels, match_modes, match_means, sample_norm: :class:`CosmoGAN` (the defaults are the
-            paper's; ``sample_batch`` is the training batch size); with a matching
-            weight above 0 the targets come from all training maps (:func:`scigen.astro.matching.match_target`).
+        width, max_width, latent_dim, kernel_size, upsample, minibatch_std, label_flip, lr, lr_decay, lr_final, ema,
+        d_batch, d_norm, match_spectrum, match_pixels, match_modes, match_means, match_smoothed, sample_norm:
+            :class:`CosmoGAN` (the defaults are the paper's; ``sample_batch`` is the training batch size); with
+            a matching weight above 0 the targets come from all training maps
+            (:func:`scigen.astro.matching.match_target`).
         padding_mode: "zeros", "circular", or "auto": circular when the data say they are periodic
             (:func:`is_periodic`: maps from scigen's simulator), zeros otherwise.
         fov_deg: width of a map in degrees when the data do not say (FITS WCS or ``fov_deg`` attribute).
@@ -165,11 +167,12 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
                      "training_data": str(maps.source), "training_maps": int(n)}
         model_config = dict(map_size=h, latent_dim=latent_dim, width=width, max_width=max_width,
                             kernel_size=kernel_size, padding_mode=padding_mode, upsample=upsample, minibatch_std=minibatch_std, lr=lr,
+                            lr_decay=None if lr_decay is None else [int(v) for v in lr_decay], lr_final=lr_final,
                             label_flip=label_flip, ema=ema, d_batch=d_batch, d_norm=d_norm,
                             match_spectrum=match_spectrum, match_pixels=match_pixels, match_modes=match_modes,
-                            match_means=match_means,
+                            match_means=match_means, match_smoothed=match_smoothed,
                             match_target=(match_target(maps.maps) if max(match_spectrum, match_pixels, match_modes,
-                                                                          match_means) > 0 else None),
+                                                                          match_means, match_smoothed) > 0 else None),
                             sample_norm=sample_norm, sample_batch=config.batch_size,
                             transform=json.loads(transform.to_json()), map_attrs=map_attrs)
     if validation is not None:

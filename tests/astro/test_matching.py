@@ -11,6 +11,7 @@ import torch
 from scigen.astro.maps import MapSimulator
 from scigen.astro.matching import StatisticMatcher, match_target, mode_orbits
 from scigen.astro.models import CosmoGAN
+from scigen.astro.morphology import DEFAULT_SMOOTHING_PX, smooth
 from scigen.astro.stats import power_spectrum
 from scigen.astro.transforms import CosmoGANTransform
 from scigen.cli import main
@@ -100,6 +101,27 @@ def test_means_term_sees_offsets_between_maps_that_the_pixel_quantiles_absorb(lo
     assert float(moved["pixels"]) < 10 * float(real["pixels"]) + 1e-3
 
 
+def test_smoothed_term_sees_incoherent_hot_spots_that_the_pixel_quantiles_miss(lognormal):
+    """The smoothed target is the quantiles of the maps after the Minkowski statistics' own smoothing.
+    Shuffling each held-out map's pixels keeps its raw pixel distribution exactly (the pixel term does
+    not move) but scatters its hot spots: the smoothed maps lose their tails, and the smoothed term
+    rises more than 100x above its value on the real maps."""
+    train, held_out, _ = lognormal
+    target = match_target(train)
+    smoothed = smooth(train.astype(np.float64), DEFAULT_SMOOTHING_PX)
+    assert target["smoothing_px"] == DEFAULT_SMOOTHING_PX
+    np.testing.assert_allclose(target["smoothed_quantiles"], np.quantile(smoothed, (np.arange(256) + 0.5) / 256))
+    assert target["smoothed_std"] == pytest.approx(smoothed.std())
+    matcher = StatisticMatcher(target)
+    real = matcher(torch.from_numpy(held_out))
+    rng = np.random.default_rng(0)
+    shuffled = np.stack([rng.permutation(m.ravel()).reshape(m.shape) for m in held_out])
+    scattered = matcher(torch.from_numpy(shuffled))
+    assert float(scattered["pixels"]) == pytest.approx(float(real["pixels"]), rel=1e-5)
+    assert float(real["smoothed"]) < 1e-2 and float(scattered["smoothed"]) > 100 * float(real["smoothed"])
+    assert StatisticMatcher(target, terms=["pixels"])(torch.from_numpy(held_out)).keys() == {"pixels"}
+
+
 def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognormal):
     """With the matching losses weighted heavily, 150 steps bring the generated pixel std within 15%
     of the training maps' (it starts ~10x off), and the losses fall by more than 10x."""
@@ -116,7 +138,7 @@ def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognor
         assert np.mean([e[key] for e in last]) < np.mean([e[key] for e in first]) / 10
     model = load_model(tmp_path / "run")
     assert model.matcher is not None and model.match_weights == {"spectrum": 10.0, "pixels": 100.0, "modes": 0.0,
-                                                             "means": 0.0}
+                                                             "means": 0.0, "smoothed": 0.0}
     std = model.sample(256, generator=torch.Generator().manual_seed(0)).numpy().std()
     assert std == pytest.approx(train.std(), rel=0.15)
 
@@ -161,6 +183,16 @@ def test_means_matching_pulls_the_spread_of_map_means(tmp_path, lognormal):
     assert abs(spread[0.0] - 1) > 2 * abs(spread[100.0] - 1)
 
 
+def test_smoothed_matching_pulls_the_smoothed_pixel_distribution(tmp_path, lognormal):
+    """150 steps with the smoothed term alone (weight 100) bring 256 generated maps' smoothed term
+    below 1/10 of a twin's trained with the paper's loss only, from the same initial weights
+    (measured with seeds 0, 1, 2: 0.0035 against 0.85, 0.024 against 1.08, 0.0017 against 0.98)."""
+    judge = StatisticMatcher(match_target(lognormal[0]))
+    losses = {w: float(judge(torch.from_numpy(maps))["smoothed"])
+              for w, maps in _twin_samples(tmp_path, lognormal, "smoothed", 100.0).items()}
+    assert losses[100.0] < losses[0.0] / 10
+
+
 def test_matching_needs_its_target_and_the_cli_stores_it(tmp_path, lognormal):
     train, _, t = lognormal
     with pytest.raises(ValueError, match="match_target"):
@@ -173,18 +205,21 @@ def test_matching_needs_its_target_and_the_cli_stores_it(tmp_path, lognormal):
     run = tmp_path / "run"
     assert main(["astro", "train-gan", "--data", str(data), "--out", str(run), "--width", "4", "--max-width", "16",
                  "--steps", "2", "--batch-size", "8", "--threads", "1", "--match-spectrum", "1",
-                 "--match-pixels", "2", "--match-modes", "3", "--match-means", "4", "--sample-norm", "batch"]) == 0
+                 "--match-pixels", "2", "--match-modes", "3", "--match-means", "4", "--match-smoothed", "5",
+                 "--sample-norm", "batch", "--lr-decay", "1", "2"]) == 0
     cfg = read_checkpoint_config(run)["config"]
-    assert (cfg["match_spectrum"], cfg["match_pixels"], cfg["match_modes"], cfg["match_means"]) == (1.0, 2.0, 3.0, 4.0)
+    assert [cfg[f"match_{k}"] for k in ("spectrum", "pixels", "modes", "means", "smoothed")] == [1, 2, 3, 4, 5]
     assert (cfg["sample_norm"], cfg["sample_batch"]) == ("batch", 8)  # the training batch
+    assert (cfg["lr_decay"], cfg["lr_final"]) == ([1, 2], 0.05)
     assert cfg["match_target"]["shape"] == [32, 32] and len(cfg["match_target"]["quantiles"]) == 256
     assert len(cfg["match_target"]["mode_log_power"]) == 17 * 18 // 2
-    older = ("mode_log_power", "map_mean", "map_mean_std")
+    older = ("mode_log_power", "map_mean", "map_mean_std", "smoothing_px", "smoothed_quantiles", "smoothed_std")
     target = {k: v for k, v in cfg["match_target"].items() if k not in older}  # an older target
-    for weight, missing in (("match_modes", "mode_log_power"), ("match_means", "map_mean_std")):
+    for weight, missing in (("match_modes", "mode_log_power"), ("match_means", "map_mean_std"),
+                            ("match_smoothed", "smoothed_quantiles")):
         with pytest.raises(ValueError, match=missing):
             CosmoGAN(map_size=32, match_target=target, transform=json.loads(t.to_json()), **{weight: 1.0})
-    assert "means" not in StatisticMatcher(target, t)(torch.zeros(4, 1, 32, 32))  # older targets load as before
+    assert StatisticMatcher(target, t)(torch.zeros(4, 1, 32, 32)).keys() == {"spectrum", "pixels"}  # older targets
     with pytest.raises(InputError, match="per-mode"):
         StatisticMatcher({**target, "mode_log_power": [0.0] * 5}, t)
 
@@ -196,7 +231,7 @@ def test_losses_stay_float32_under_mixed_precision(lognormal):
     exact = matcher(s)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         mixed = matcher(s.to(torch.bfloat16))
-    assert exact.keys() == mixed.keys() == {"spectrum", "pixels", "modes", "means"}
+    assert exact.keys() == mixed.keys() == {"spectrum", "pixels", "modes", "means", "smoothed"}
     for a, b in ((exact[k], mixed[k]) for k in exact):
         assert b.dtype == torch.float32
         assert float(b) == pytest.approx(float(a), rel=0.05)  # only the bf16 input's rounding differs

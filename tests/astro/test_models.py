@@ -45,6 +45,24 @@ def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, em
                 ds, tmp_path, expect_shape=(16, 16), expect_dtype=torch.float32)
 
 
+def test_cosmogan_learning_rate_decay_survives_a_resume(tmp_path, tiny_maps):
+    """Both learning rates fall linearly from step 2 to step 6, and a run resumed in rounds (as the
+    benchmark trains) continues the schedule: 0.525 x lr at step 4, 0.05 x lr from step 6 on."""
+    from scigen.engine import TrainConfig, fit
+
+    maps, t = tiny_maps
+    ds = ArrayDataset(samples=torch.from_numpy(t.forward(maps))[:, None])
+    model = CosmoGAN(map_size=16, width=4, max_width=16, lr=1e-3, lr_decay=[2, 6], transform=json.loads(t.to_json()))
+    for steps, factor in ((4, 0.525), (8, 0.05)):
+        config = TrainConfig(steps=steps, batch_size=8, seed=0, log_every=1, threads=1)
+        fit(model, ds, config, out_dir=tmp_path / "run", resume=steps > 4)
+        state = torch.load(tmp_path / "run" / "checkpoints" / f"step_{steps:08d}" / "trainer.pt", weights_only=True)
+        for name in ("generator", "discriminator"):
+            assert state["optimizers"][name]["param_groups"][0]["lr"] == pytest.approx(factor * 1e-3)
+    with pytest.raises(ValueError, match="start < end"):
+        CosmoGAN(map_size=16, lr_decay=[6, 2])
+
+
 def _detects_amplitude(d_batch: str, seed: int = 0, factor: float = 0.9, steps: int = 200) -> float:
     """Held-out accuracy of a discriminator trained, as cosmoGAN's D is (batch norm in training
     mode), to tell log-normal maps from maps with ``factor`` x their amplitude."""
