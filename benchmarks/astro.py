@@ -11,7 +11,7 @@ cosmogan_k4_modes_means30_batch_lr1e-4, cosmogan_k4_modes_means_smoothed_batch_l
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_seed1, cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay,
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1,
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed2, cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay,
-cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_k4_modes_means_smoothed3_batch_lr1e-4, cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1, cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -74,7 +74,9 @@ cosmogan_nearest, cosmogan_bilinear, galaxies).
   against the oscillation between checkpoints); and that with the means weight at 1,000
   (``cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay``: at weight 10 the maps' means still
   scattered 1.8x as much as the training maps', an error the term, in units of the pixel variance,
-  barely weighs).
+  barely weighs); and the smoothed term at weight 3 without the decay
+  (``cosmogan_k4_modes_means_smoothed3_batch_lr1e-4`` and ``..._seed1``: at weight 10 the raw pixel
+  histogram got worse).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -329,6 +331,10 @@ SECTIONS = {
     "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000),
         train_seed=1),
+    "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
+    "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4, train_seed=1),
     "cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=1000.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000)),
     "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed2": lambda quick: cosmogan_quality(
@@ -424,6 +430,12 @@ def markdown(result: dict) -> str:
                        ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_seed1",
                         MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
                         "learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 1"),
+                       ("cosmogan_k4_modes_means_smoothed3_batch_lr1e-4",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles (weight 3), "
+                        "learning rate 1e-4"),
+                       ("cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles (weight 3), "
+                        "learning rate 1e-4, training seed 1"),
                        ("cosmogan_k4_modes_means1000_smoothed_batch_lr1e-4_decay",
                         MODES_TITLE + ", the spread of the map means (weight 1,000) and the smoothed pixel "
                         "quantiles, learning rate 1e-4 decayed from step 3,500 to 7,000"),
