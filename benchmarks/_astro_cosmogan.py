@@ -25,10 +25,11 @@ def _stat_rows(report) -> list[dict]:
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
-                     match_smoothed: float = 0.0, sample_norm: str = "running", lr: float = 2e-4,
+                     match_smoothed: float = 0.0, match_boundary: float = 0.0, sample_norm: str = "running",
+                     lr: float = 2e-4,
                      lr_decay: tuple[int, int] | None = None,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
-                     keep_checkpoints: int = 1, train_seed: int = 0, device: str = "cpu", threads: int = 1,
+                     n_val: int = 300, select: str = "mean", keep_checkpoints: int = 1, train_seed: int = 0, device: str = "cpu", threads: int = 1,
                      work: Path | None = None) -> dict:
     """Train cosmoGAN within a wall-clock budget, generate, validate (see the module docstring).
 
@@ -54,14 +55,16 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                            + ("" if not match_modes else f"_modes{match_modes:g}")
                            + ("" if not match_means else f"_means{match_means:g}")
                            + ("" if not match_smoothed else f"_smoothed{match_smoothed:g}")
+                           + ("" if not match_boundary else f"_boundary{match_boundary:g}")
                            + ("" if sample_norm == "running" else f"_{sample_norm}norm")
                            + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if lr_decay is None else "_decay")
+                           + ("" if n_val == 300 else f"_val{n_val}") + ("" if select == "mean" else f"_{select}")
                            + ("" if not train_seed else f"_seed{train_seed}"))
     match_spectrum = match if match_spectrum is None else match_spectrum
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     sim = MapSimulator(64, 3.5, lognormal=True)
-    n_train, n_val, n_test = (512, 100, 200) if quick else (8000, 300, 1000)
+    n_train, n_val, n_test = (512, 100, 200) if quick else (8000, n_val, 1000)
     write_maps(work / "maps_train.h5", n_train, sim, seed=0)
     write_maps(work / "maps_val.h5", n_val, sim, seed=3)  # selects the checkpoint: never the test set
     write_maps(work / "maps_test.h5", n_test, sim, seed=1)
@@ -78,8 +81,9 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
         r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
                       match_modes=match_modes, match_means=match_means,
-                      match_smoothed=match_smoothed, sample_norm=sample_norm, lr=lr, lr_decay=lr_decay,
-                      resume=steps > round_steps, validation=val_maps, validation_maps=n_val)
+                      match_smoothed=match_smoothed, match_boundary=match_boundary, sample_norm=sample_norm,
+                      lr=lr, lr_decay=lr_decay,
+                      resume=steps > round_steps, validation=val_maps, validation_maps=n_val, select=select)
         last = r.elapsed_s
         trained_s += r.elapsed_s
         load.append(os.getloadavg()[0])
@@ -112,10 +116,10 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
             "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
             "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
             "match_spectrum": match_spectrum, "match_modes": match_modes, "match_means": match_means,
-            "match_smoothed": match_smoothed,
+            "match_smoothed": match_smoothed, "match_boundary": match_boundary,
             "sample_norm": sample_norm, "lr": lr,
             "lr_decay": None if lr_decay is None else list(lr_decay), "train_seed": train_seed,
-            "budget_s": budget_s,
+            "select": select, "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
             "eval_every": every, "trajectory": trajectory, "generate_maps_per_s": n_test / gen_s, "by_n": by_n,
             "latest_at_test": _stat_rows(latest), "seam_ratio_fake": seam, "seam_ratio_real": real_seam}
@@ -137,10 +141,13 @@ def _matching_words(c: dict) -> str:
     terms = [f"{w:g} x {name}" for w, name in ((rings, "log power per ring"), (pixels, "pixel quantiles"),
                                              (modes, "power per Fourier mode"),
                                              (c.get("match_means"), "spread of the map means"),
-                                             (c.get("match_smoothed"), "pixel quantiles after 2 px smoothing")) if w]
+                                             (c.get("match_smoothed"), "pixel quantiles after 2 px smoothing"),
+                                             (c.get("match_boundary"), "contour length (V1) after 2 px smoothing"))
+             if w]
     if not terms:
         return ""
-    fitted = "P(l), the histogram and V0" if c.get("match_smoothed") else "P(l) and the histogram"
+    fitted = ", ".join(["P(l)"] + ["V0"] * bool(c.get("match_smoothed")) + ["V1"] * bool(c.get("match_boundary")))
+    fitted += " and the histogram"
     return ("generator loss plus the statistic-matching losses " + ", ".join(terms)
             + f" ({fitted} are then not independent checks); ")
 
@@ -167,7 +174,9 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
              + ("sampled with batch statistics (batches of 64, as in training); "
                 if c.get("sample_norm") == "batch" else "")
              + _where_trained(c) + " Best "
-             f"checkpoint by {m['validation']} validation maps: step {c['best_step']}. Generated {m['test']} maps "
+             f"checkpoint by {m['validation']} validation maps"
+             + (" and the statistic furthest from its floor" if c.get("select") == "worst" else "")
+             + f": step {c['best_step']}. Generated {m['test']} maps "
              f"({c['generate_maps_per_s']:.0f} maps/s) vs {m['test']} held-out test maps. Cells: distance / noise "
              "floor (chi^2 per dof for curves, so the ratio grows with the set size for any fixed bias); **bold** = "
              "within 2x the floor (the issue's target).", "",

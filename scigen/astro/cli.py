@@ -123,16 +123,18 @@ def _train_gan(args) -> int:
                        ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
                        match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
                        match_modes=args.match_modes, match_means=args.match_means,
-                       match_smoothed=args.match_smoothed, sample_norm=args.sample_norm,
+                       match_smoothed=args.match_smoothed, match_boundary=args.match_boundary,
+                       sample_norm=args.sample_norm,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
-                       validation=args.validation, validation_maps=args.validation_maps)
+                       validation=args.validation, validation_maps=args.validation_maps,
+                       select=args.select)
     losses = ", ".join(f"{k} {v:.3g}" for k, v in result.metrics.items() if k.startswith("loss"))
     print(f"trained cosmoGAN for {result.steps} steps ({result.elapsed_s:.0f} s, {result.steps_per_s:.2f} steps/s; "
           f"{losses}); checkpoint {result.checkpoint}")
     best = ""
     if result.best and result.best.get("step") is not None:
         print(f"best checkpoint by the validation statistics: step {result.best['step']} "
-              f"(mean log10 distance/floor {result.best['value']:.2f})")
+              f"({'mean' if args.select == 'mean' else 'largest'} log10 distance/floor {result.best['value']:.2f})")
         best = " --checkpoint best"
     print(f"next: scigen astro generate --model {args.out}{best} --maps 1000 --out fake.h5")
     return 0
@@ -317,6 +319,8 @@ def register(subparsers) -> None:
                    help="weight of a generator loss pulling each batch's pixel quantiles after the 2 px smoothing "
                    "of the Minkowski and peak statistics to the training maps' (0 = off, the paper); V0 is then "
                    "no longer an independent check")
+    p.add_argument("--match-boundary", type=float, default=0.0, help="weight of a generator loss pulling the "
+                   "smoothed maps' contour length per threshold (V1) to the training maps' (0 = off)")
     p.add_argument("--sample-norm", default="running", choices=["running", "batch"],
                    help="the generator's batch norm when sampling: stored statistics (each map on its own) or "
                    "each batch of --batch-size maps by its own statistics, as in training (measured better for "
@@ -326,6 +330,8 @@ def register(subparsers) -> None:
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "
                    "steps and keep the best checkpoint (checkpoints/best)")
     p.add_argument("--validation-maps", type=int, default=300, help="maps per comparison (default 300)")
+    p.add_argument("--select", default="mean", choices=["mean", "worst"], help="best checkpoint by the mean log "
+                   "ratio over the statistics, or by the statistic furthest from its floor")
     p.add_argument("--eval-every", type=int, help="steps between validations (default steps / 10)")
     p.add_argument("--masked", default="error", choices=["error", "drop", "fill"],
                    help="maps with masked pixels: error (default), drop, or fill with the map mean")

@@ -9,8 +9,10 @@ from PIL import Image
 
 from scigen.astro.galaxies import render_galaxies
 from scigen.astro.galaxy_pipeline import interpolate, train_acgan, train_vae
+from scigen.astro.pipeline import train_gan
 from scigen.cli import main
 from scigen.engine import TrainConfig, read_checkpoint_config
+from scigen.errors import InputError
 from scigen.io import read_sample_set
 
 TINY = ["--steps", "2", "--batch-size", "8", "--threads", "1"]
@@ -101,6 +103,23 @@ def test_validation_keeps_the_best_checkpoint(tmp_path, maps_h5, capsys):
     assert main(["astro", "generate", "--model", str(run), "--checkpoint", "best", "--maps", "3",
                  "--out", str(tmp_path / "best.h5")]) == 0
     assert read_sample_set(tmp_path / "best.h5").attrs["producer"]["step"] == best["step"]
+
+
+def test_selection_by_the_worst_statistic(tmp_path, maps_h5):
+    """--select worst keeps the checkpoint whose statistic furthest from its floor is nearest to it."""
+    run = tmp_path / "cosmo"
+    assert main(["astro", "train-gan", "--data", str(maps_h5), "--out", str(run), "--width", "4", "--max-width", "16",
+                 "--validation", str(maps_h5), "--validation-maps", "24", "--select", "worst", "--eval-every", "1",
+                 "--steps", "3", "--batch-size", "8", "--threads", "1"]) == 0
+    evals = [e for e in map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if "eval_stat_worst" in e]
+    assert [e["step"] for e in evals] == [1, 2, 3]
+    for e in evals:
+        logs = np.log10([max(v, 1e-3) for k, v in e.items() if k.endswith("_ratio")])
+        assert len(logs) == 6 and e["eval_stat_worst"] == pytest.approx(logs.max())
+        assert e["eval_stat_score"] == pytest.approx(logs.mean())
+    assert read_checkpoint_config(run, "best")["step"] == min(evals, key=lambda e: e["eval_stat_worst"])["step"]
+    with pytest.raises(InputError, match="select must be one of"):
+        train_gan(maps_h5, tmp_path / "x", TrainConfig(steps=1, batch_size=8), select="max")
 
 
 def test_cli_user_errors(tmp_path, maps_h5, capsys):
