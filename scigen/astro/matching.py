@@ -42,7 +42,7 @@ quantities :mod:`scigen.astro.stats` validates:
   ``t`` in units of the training maps' smoothed mean and standard deviation, with the delta function
   of the V1 statistic replaced by a Gaussian ``K_h`` of the thresholds' spacing ``h`` so that it has a
   gradient (:func:`soft_boundary_length`), at the statistic's thresholds ``nu``:
-  ``mean_nu ((V1_fake(nu) - V1_train(nu)) / max V1_train)^2``. Matched on the four one-point terms,
+  ``mean_nu ((V1_fake(nu) - V1_train(nu)) / max V1_train)^2``. Matched on the other four terms,
   one training seed drew maps whose low regions were cut by 2-4% too much contour at -1.25..-0.25
   sigma (gradient rms 1.2% high; V1 8 floors at 1,000 maps, ``docs/astro.md`` §6).
 
@@ -106,8 +106,9 @@ def _boundary_target(smoothed: np.ndarray, mean: float, std: float) -> dict:
     """The boundary term's target of smoothed training maps (N, H, W): thresholds, kernel width, V1."""
     nu = torch.tensor(DEFAULT_THRESHOLDS, dtype=torch.float64)
     width = float(np.diff(DEFAULT_THRESHOLDS).mean())
-    total = sum(soft_boundary_length(torch.from_numpy((smoothed[i:i + 256] - mean) / std), nu, width)
-                * len(smoothed[i:i + 256]) for i in range(0, len(smoothed), 256)) / len(smoothed)
+    chunks = (smoothed[i:i + 256] for i in range(0, len(smoothed), 256))
+    total = sum(soft_boundary_length(torch.from_numpy((c - mean) / std), nu, width) * len(c)
+                for c in chunks) / len(smoothed)
     return {"boundary_thresholds": nu.tolist(), "boundary_width": width, "boundary_length": total.tolist()}
 
 
@@ -168,7 +169,7 @@ def check_target_terms(target: dict, weights: dict) -> None:
 
 
 class StatisticMatcher(torch.nn.Module):
-    """The two matching losses of a batch of generated maps in the network's tanh space.
+    """The matching losses of a batch of generated maps in the network's tanh space.
 
     Args:
         target: :func:`match_target`'s dict.
