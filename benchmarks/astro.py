@@ -17,7 +17,9 @@ cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed1,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed1,
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed2,
-cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2,
+cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3,
+cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3, cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -84,11 +86,11 @@ cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2
   (``cosmogan_k4_modes_means_smoothed3_batch_lr1e-4`` and ``..._seed1``: at weight 10 the raw pixel
   histogram got worse); and the decayed runs with the checkpoint chosen by 1,000 validation maps and
   the statistic furthest from its floor, every checkpoint kept for a look afterwards
-  (``cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst``, ``..._seed1`` and ``..._seed2``: 300
+  (``cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst``, ``..._seed1`` to ``..._seed3``: 300
   validation maps and the mean over the statistics chose checkpoints 5-6 floors off at test); and those
   with the smoothed maps' contour length per threshold matched as well (``match_boundary=10``:
-  ``cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst``, ``..._seed1`` and
-  ``..._seed2``:
+  ``cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst``, ``..._seed1`` to
+  ``..._seed3``:
   seed 1's maps had 2-4% too much contour at -1.25..-0.25 sigma at every checkpoint, V1 6.9-23 floors).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
@@ -362,6 +364,12 @@ SECTIONS = {
     "cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, match_boundary=10.0, lr=1e-4,
         lr_decay=(3500, 7000), n_val=1000, select="worst", keep_checkpoints=40, train_seed=2),
+    "cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, lr=1e-4, lr_decay=(3500, 7000),
+        n_val=1000, select="worst", train_seed=3),
+    "cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3": lambda quick: cosmogan_quality(
+        quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, match_boundary=10.0, lr=1e-4,
+        lr_decay=(3500, 7000), n_val=1000, select="worst", train_seed=3),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
@@ -496,6 +504,14 @@ def markdown(result: dict) -> str:
                        ("cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2",
                         MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
                         "length, learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 2; checkpoint "
+                        "chosen by 1,000 validation maps and the worst statistic"),
+                       ("cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3",
+                        MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
+                        "learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 3; checkpoint chosen by "
+                        "1,000 validation maps and the worst statistic"),
+                       ("cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3",
+                        MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
+                        "length, learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 3; checkpoint "
                         "chosen by 1,000 validation maps and the worst statistic"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
