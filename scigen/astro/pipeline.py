@@ -71,8 +71,9 @@ def statistics_evaluator(real, n: int = 300, *, fov_deg: float | None = None, se
 
     Returns ``{"stat_score": mean over the astro statistics of log10(distance / noise floor),
     "stat_worst": the largest of those logs, "<statistic>_ratio": distance / noise floor, ...}``; lower
-    is better, and a ``stat_worst`` of log10(2) = 0.3 or less (every ratio <= 2) is the benchmark's target. The same noise seed every time, so
-    scores of different checkpoints compare the networks, not the draws. ``real``: maps the model
+    is better, and a ``stat_worst`` of log10(2) = 0.3 or less (every ratio <= 2) is the benchmark's
+    target. The same noise seed every time, so scores of different checkpoints compare the networks,
+    not the draws. ``real``: maps the model
     never trained on (path, MapData or array).
     """
     import torch
@@ -175,7 +176,8 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
                             lr_decay=None if lr_decay is None else [int(v) for v in lr_decay], lr_final=lr_final,
                             label_flip=label_flip, ema=ema, d_batch=d_batch, d_norm=d_norm,
                             match_spectrum=match_spectrum, match_pixels=match_pixels, match_modes=match_modes,
-                            match_means=match_means, match_smoothed=match_smoothed, match_boundary=match_boundary,
+                            match_means=match_means, match_smoothed=match_smoothed,
+                            match_boundary=match_boundary,
                             match_target=(match_target(maps.maps) if max(match_spectrum, match_pixels, match_modes,
                                                                           match_means, match_smoothed,
                                                                           match_boundary) > 0 else None),
