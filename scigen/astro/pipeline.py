@@ -19,6 +19,7 @@ statistics of real and generated sets are computed alike.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ import numpy as np
 from scigen.astro.galaxy_pipeline import (generate_galaxies, interpolate, reconstruction_error,  # noqa: F401
                                           train_acgan, train_vae)
 from scigen.errors import InputError
+
+log = logging.getLogger("scigen.astro")
 
 COSMOGAN = "astro.cosmogan"
 SELECT_METRICS = {"mean": "stat_score", "worst": "stat_worst"}  # train_gan(select=...): the metric that picks "best"
@@ -83,6 +86,10 @@ def statistics_evaluator(real, n: int = 300, *, fov_deg: float | None = None, se
 
     data = _as_map_data(real, fov_deg)
     maps = data.maps[:n]
+    if len(maps) < n:
+        log.warning("validation maps '%s' hold %d maps, fewer than the %d asked for: comparing %d generated maps "
+                    "with those %d (noise floors are wider than with %d)", data.source, len(maps), n, len(maps),
+                    len(maps), n)
     if len(maps) < 20:
         raise InputError(f"validation maps '{data.source}': {len(maps)} maps are too few for a noise floor (need 20)")
     stats = make_statistics(fov_deg=data.fov_deg)

@@ -231,3 +231,16 @@ def test_validate_maps_uses_the_real_sets_geometry(tmp_path):
     assert ps.x[0] == pytest.approx(2 * np.pi / np.deg2rad(0.875), rel=0.25)  # multipoles, not pixel k
     assert report.get("pixel_histogram")[0].verdict == "fail"
     assert (tmp_path / "report" / "report.html").exists()
+
+
+def test_validation_with_fewer_maps_than_asked_says_so(maps_h5, caplog):
+    """The default of 300 validation maps must work with a smaller held-out set; it says what it compares."""
+    from scigen.astro.pipeline import statistics_evaluator
+
+    with caplog.at_level("WARNING", logger="scigen.astro"):
+        statistics_evaluator(maps_h5, 300)
+    assert "hold 24 maps, fewer than the 300 asked for" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="scigen.astro"):
+        statistics_evaluator(maps_h5, 24)
+    assert not caplog.records
