@@ -87,9 +87,8 @@ def statistics_evaluator(real, n: int = 300, *, fov_deg: float | None = None, se
     data = _as_map_data(real, fov_deg)
     maps = data.maps[:n]
     if len(maps) < n:
-        log.warning("validation maps '%s' hold %d maps, fewer than the %d asked for: comparing %d generated maps "
-                    "with those %d (noise floors are wider than with %d)", data.source, len(maps), n, len(maps),
-                    len(maps), n)
+        log.warning("validation maps '%s' hold %d maps, fewer than the %d asked for: comparing as many generated "
+                    "maps with them (the noise floors are wider)", data.source, len(maps), n)
     if len(maps) < 20:
         raise InputError(f"validation maps '{data.source}': {len(maps)} maps are too few for a noise floor (need 20)")
     stats = make_statistics(fov_deg=data.fov_deg)
