@@ -235,7 +235,8 @@ class PrototypeVAE(_SmilesModel):
         dec_embed, hidden, layers, dropout: LSTM decoder size.
         lr: Adam learning rate.
         lr_decay_steps, lr_final: cosine learning-rate decay (as :class:`CharLSTM`).
-        kl_weight: final weight of the KL term (MOSES' VAE anneals to 0.05; 1 is the ELBO).
+        kl_weight: final weight of the KL term per token (1 is the ELBO; MOSES' VAE's 0.05 per molecule is
+            about 1.8 here; docs/chem.md section 7 measures 0.05 to 1.82).
         kl_warmup_steps: steps over which the KL weight rises linearly from 0 to ``kl_weight``.
         kl_start: steps of pure reconstruction before the warm-up.
     """
