@@ -370,6 +370,10 @@ SECTIONS = {
     "cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, match_boundary=10.0, lr=1e-4,
         lr_decay=(3500, 7000), n_val=1000, select="worst", train_seed=3),
+    **{f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed{seed}":
+       (lambda quick, seed=seed: cosmogan_quality(
+           quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, match_boundary=10.0, lr=1e-4,
+           lr_decay=(3500, 7000), n_val=1000, select="worst", train_seed=seed)) for seed in (4, 5)},
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
@@ -509,10 +513,10 @@ def markdown(result: dict) -> str:
                         MODES_TITLE + ", the spread of the map means and the smoothed pixel quantiles, "
                         "learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 3; checkpoint chosen by "
                         "1,000 validation maps and the worst statistic"),
-                       ("cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3",
-                        MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
-                        "length, learning rate 1e-4 decayed from step 3,500 to 7,000, training seed 3; checkpoint "
-                        "chosen by 1,000 validation maps and the worst statistic"),
+                       *((f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed{seed}",
+                          MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
+                          f"length, learning rate 1e-4 decayed from step 3,500 to 7,000, training seed {seed}; "
+                          "checkpoint chosen by 1,000 validation maps and the worst statistic") for seed in (3, 4, 5)),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
