@@ -19,7 +19,8 @@ cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed1
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed2,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2,
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3,
-cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3 to _seed5, cosmogan_nearest,
+cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -90,7 +91,7 @@ cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3
   validation maps and the mean over the statistics chose checkpoints 5-6 floors off at test); and those
   with the smoothed maps' contour length per threshold matched as well (``match_boundary=10``:
   ``cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst``, ``..._seed1`` to
-  ``..._seed3``:
+  ``..._seed5``:
   seed 1's maps had 2-4% too much contour at -1.25..-0.25 sigma at every checkpoint, V1 6.9-23 floors).
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
