@@ -15,6 +15,11 @@ WORK = Path(__file__).resolve().parents[1] / "runs" / "benchmarks" / "astro"
 # per-mode spectrum and pixel matching, no ring term, batch-statistics sampling, 4 x 4 kernels: the
 # settings of the cosmogan_k4_modes_* sections and of the GPU's cosmogan_matched job
 MODES_SETTINGS = dict(kernel_size=4, match=10.0, match_spectrum=0.0, match_modes=10.0, sample_norm="batch")
+# the best CPU recipe so far (docs/astro.md section 6, "In short"): those, plus map means, smoothed
+# pixels and contour length matched, lr 1e-4 decayed from step 3,500 to 7,000, the checkpoint chosen by
+# the worst statistic over 1,000 validation maps
+CONTOUR_RECIPE = dict(MODES_SETTINGS, match_means=10.0, match_smoothed=10.0, match_boundary=10.0, lr=1e-4,
+                      lr_decay=(3500, 7000), n_val=1000, select="worst")
 
 
 def _stat_rows(report) -> list[dict]:
@@ -25,7 +30,8 @@ def _stat_rows(report) -> list[dict]:
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
-                     match_smoothed: float = 0.0, match_boundary: float = 0.0, sample_norm: str = "running",
+                     match_smoothed: float = 0.0, match_boundary: float = 0.0, match_histogram: float = 0.0,
+                     sample_norm: str = "running",
                      lr: float = 2e-4,
                      lr_decay: tuple[int, int] | None = None,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
@@ -56,6 +62,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                            + ("" if not match_means else f"_means{match_means:g}")
                            + ("" if not match_smoothed else f"_smoothed{match_smoothed:g}")
                            + ("" if not match_boundary else f"_boundary{match_boundary:g}")
+                           + ("" if not match_histogram else f"_histogram{match_histogram:g}")
                            + ("" if sample_norm == "running" else f"_{sample_norm}norm")
                            + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if lr_decay is None else "_decay")
                            + ("" if n_val == 300 else f"_val{n_val}") + ("" if select == "mean" else f"_{select}")
@@ -81,7 +88,8 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
         r = train_gan(train_maps, run, config, width=width, kernel_size=kernel_size, upsample=upsample, ema=ema,
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
                       match_modes=match_modes, match_means=match_means,
-                      match_smoothed=match_smoothed, match_boundary=match_boundary, sample_norm=sample_norm,
+                      match_smoothed=match_smoothed, match_boundary=match_boundary,
+                      match_histogram=match_histogram, sample_norm=sample_norm,
                       lr=lr, lr_decay=lr_decay,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val, select=select)
         last = r.elapsed_s
@@ -116,7 +124,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
             "padding": read_checkpoint_config(run)["config"]["padding_mode"], "upsample": upsample,
             "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
             "match_spectrum": match_spectrum, "match_modes": match_modes, "match_means": match_means,
-            "match_smoothed": match_smoothed, "match_boundary": match_boundary,
+            "match_smoothed": match_smoothed, "match_boundary": match_boundary, "match_histogram": match_histogram,
             "sample_norm": sample_norm, "lr": lr,
             "lr_decay": None if lr_decay is None else list(lr_decay), "train_seed": train_seed,
             "select": select, "budget_s": budget_s,
@@ -142,7 +150,8 @@ def _matching_words(c: dict) -> str:
                                              (modes, "power per Fourier mode"),
                                              (c.get("match_means"), "spread of the map means"),
                                              (c.get("match_smoothed"), "pixel quantiles after 2 px smoothing"),
-                                             (c.get("match_boundary"), "contour length (V1) after 2 px smoothing"))
+                                             (c.get("match_boundary"), "contour length (V1) after 2 px smoothing"),
+                                             (c.get("match_histogram"), "pixel histogram per bin"))
              if w]
     if not terms:
         return ""

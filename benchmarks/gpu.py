@@ -2,12 +2,16 @@
 
 The training happens on the GPU machine (``benchmarks/_gpu_train.py``: its docstring has the three
 steps); these sections measure what came back, unpacked into ``runs/benchmarks/gpu`` (or
-``SCIGEN_GPU_RUNS``). Run only on request (``python -m benchmarks gpu``), since it needs those runs:
+``SCIGEN_GPU_RUNS``). Run only on request, naming the sections of the runs there (a section whose run is
+absent stops with a message naming the ones present):
 
-- ``chem``: the GPU-trained character LSTM and prototype VAEs, scored here exactly as the CPU
-  section scores its models (10k samples at temperature 1, every MOSES metric against the
-  176k-molecule test set at n = 10k, novelty against the 1.58M molecules they trained on), with the
-  VAEs' reconstruction and prototype sweeps and the LSTM's fine-tuning shift.
+- ``chem_<run>`` (``chem_lstm``, ``chem_vae``, ``chem_vae_kl10``, ``chem_vae_kl20``): one GPU-trained
+  character LSTM or prototype VAE, scored here exactly as the CPU section scores its models (10k
+  samples at temperature 1, every MOSES metric against the 176k-molecule test set at n = 10k, novelty
+  against the 1.58M molecules they trained on), with the VAEs' prior codes also decoded greedily and by
+  beam, their reconstruction and prototype sweeps, and the LSTM's fine-tuning shift. One section per
+  run, so runs brought back by different leases keep each other's records: name the sections of the
+  runs that came back (``python -m benchmarks gpu:chem_vae_kl10,cosmogan_matched``).
 - ``cosmogan``: the paper's width-64 cosmoGAN, generated and validated on the GPU machine by the
   CPU section's own code; this section reads its record. ``cosmogan_matched`` likewise, for the
   statistic-matched job.
@@ -20,10 +24,10 @@ import os
 from pathlib import Path
 
 from benchmarks._astro_cosmogan import cosmogan_markdown
-from benchmarks._chem_quality import MOSES_ANCHORS
+from benchmarks._chem_quality import MOSES_ANCHORS, prior_decoding_markdown
 
 GPU_RUNS = Path(os.environ.get("SCIGEN_GPU_RUNS", Path(__file__).resolve().parents[1] / "runs" / "benchmarks" / "gpu"))
-VAE_TAGS = ("vae", "vae_kl10")
+CHEM_TAGS = ("lstm", "vae", "vae_kl10", "vae_kl20")
 
 
 def _runs() -> Path:
@@ -43,24 +47,27 @@ def _full_train_set() -> list[str]:
     return list(read_molsets_wheel(wheel, "train"))
 
 
-def chem(quick: bool) -> dict:
-    import shutil
-    import time
+def _chem_model(tag: str):
+    """The section scoring one GPU-trained chem run (``tag``, as ``_gpu_train.CHEM_JOBS`` names it), so
+    runs brought back by different leases keep each other's records (one section per run)."""
 
-    from benchmarks._chem_quality import _fine_tune_shift, _prototype_section, _score
-    from scigen.chem.data import load_moses
-    from scigen.engine import load_model
+    def section(quick: bool) -> dict:
+        import shutil
+        import time
 
-    runs = _runs()
-    n = 1000 if quick else 10_000
-    train = _full_train_set()
-    test, test_sf = list(load_moses("test", n)), list(load_moses("test_scaffolds", n))
-    out: dict = {"runs": str(runs), "n_sample": n, "n_train": len(train), "models": {}}
-    for tag in ("lstm", *VAE_TAGS):
+        from benchmarks._chem_quality import _fine_tune_shift, _prototype_section, _score
+        from scigen.chem.data import load_moses
+        from scigen.engine import load_model
+
+        runs = _runs()
         if not (runs / tag / "latest").is_file():
-            continue
+            raise SystemExit(f"{runs / tag}: no run '{tag}' was brought back from the GPU; sections for the runs "
+                             f"there: {', '.join(sorted('chem_' + p.parent.name for p in runs.glob('*/latest')))}")
+        n = 1000 if quick else 10_000
+        train = _full_train_set()
+        test, test_sf = list(load_moses("test", n)), list(load_moses("test_scaffolds", n))
         t0 = time.perf_counter()
-        entry = {"train": json.loads((runs / f"{tag}.json").read_text()),
+        entry = {"n_sample": n, "n_train": len(train), "train": json.loads((runs / f"{tag}.json").read_text()),
                  **_score(load_model(runs / tag), n, test, test_sf, train)}
         if tag == "lstm":
             ft = runs.parent / (runs.name + "-lstm-ft")
@@ -69,9 +76,10 @@ def chem(quick: bool) -> dict:
         else:
             entry["prototypes"] = _prototype_section(runs / tag, quick)
         entry["score_s"] = time.perf_counter() - t0
-        out["models"][tag] = entry
         print(f"gpu chem: scored {tag} in {entry['score_s']:.0f} s", flush=True)
-    return out
+        return entry
+
+    return section
 
 
 def _cosmogan_record(tag: str):
@@ -79,17 +87,18 @@ def _cosmogan_record(tag: str):
     return lambda quick: json.loads((_runs() / f"{tag}.json").read_text())
 
 
-SECTIONS = {"chem": chem, "cosmogan": _cosmogan_record("cosmogan"),
+SECTIONS = {**{f"chem_{tag}": _chem_model(tag) for tag in CHEM_TAGS}, "cosmogan": _cosmogan_record("cosmogan"),
             "cosmogan_matched": _cosmogan_record("cosmogan_matched")}
 
 
-def _chem_markdown(c: dict) -> list[str]:
+def _chem_markdown(models: dict) -> list[str]:
+    """``models``: tag -> its ``chem_<tag>`` section."""
     def f(v, digits=3):
         return "n/a" if v is None else (f"{v:.{digits}f}" if isinstance(v, float) else str(v))
 
-    models = c["models"]
-    lines = ["", f"### Chemistry generators trained on the GPU ({c['n_sample']:,} samples at temperature 1, scored "
-             f"here; novelty against the {c['n_train']:,} training molecules)", ""]
+    first = next(iter(models.values()))
+    lines = ["", f"### Chemistry generators trained on the GPU ({first['n_sample']:,} samples at temperature 1, "
+             f"scored here; novelty against the {first['n_train']:,} training molecules)", ""]
     for tag, m in models.items():
         t, size = m["train"], m["train"]["size"]
         shape = (f"{size['layers']} x {size['hidden']} LSTM" if tag == "lstm"
@@ -100,7 +109,6 @@ def _chem_markdown(c: dict) -> list[str]:
                      f"{t.get('gpu') or '?'}, {t['precision']}, {t['steps_per_s']:.0f} steps/s with the other runs "
                      f"beside it on the one GPU; final loss {t['final'].get('loss', float('nan')):.3f}"
                      + (f", KL {t['final']['kl']:.1f} nats" if "kl" in t["final"] else "") + ".")
-    anchors = {"lstm": "chem.char_lstm", "vae": "chem.prototype_vae", "vae_kl10": "chem.prototype_vae"}
     lines += ["", "| metric | " + " | ".join(f"`{t}`" for t in models) + " | MOSES CharRNN | MOSES VAE |",
               "|---|" + "---|" * (len(models) + 2)]
     keys = list(dict.fromkeys(k for m in models.values() for k in m["metrics"]))
@@ -124,6 +132,8 @@ def _chem_markdown(c: dict) -> list[str]:
                      f"{f(ft['held_out_similarity']['before']['mean_max_similarity'])} -> "
                      f"{f(ft['held_out_similarity']['after']['mean_max_similarity'])}.")
         lines.append(line)
+    for tag, m in models.items():
+        lines += prior_decoding_markdown(f"`{tag}`", m)
     lines += ["", "FCD/SNN/Scaf use a 10k test subset here and MOSES' full 176k set in the anchors; MOSES trained "
               "its models for 80-100 epochs."]
     return lines
@@ -133,8 +143,9 @@ def markdown(result: dict) -> str:
     lines = ["## GPU budget", "",
              "Trained on a lent GPU by `benchmarks/_gpu_train.py` within minutes, scored on the machine named "
              "below (chem) or on the GPU machine itself (cosmoGAN)."]
-    if "chem" in result:
-        lines += _chem_markdown(result["chem"])
+    models = {key[len("chem_"):]: result[key] for key in SECTIONS if key.startswith("chem_") and key in result}
+    if models:
+        lines += _chem_markdown(models)
     for key, what in (("cosmogan", "cosmoGAN"), ("cosmogan_matched", "cosmoGAN with statistic matching")):
         if key in result:
             c = result[key]

@@ -124,7 +124,7 @@ def _train_gan(args) -> int:
                        match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
                        match_modes=args.match_modes, match_means=args.match_means,
                        match_smoothed=args.match_smoothed, match_boundary=args.match_boundary,
-                       sample_norm=args.sample_norm,
+                       match_histogram=args.match_histogram, sample_norm=args.sample_norm,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps,
                        select=args.select)
@@ -321,6 +321,8 @@ def register(subparsers) -> None:
                    "no longer an independent check")
     p.add_argument("--match-boundary", type=float, default=0.0, help="weight of a generator loss pulling the "
                    "smoothed maps' contour length per threshold (V1) to the training maps' (0 = off)")
+    p.add_argument("--match-histogram", type=float, default=0.0, help="weight of a generator loss pulling the "
+                   "pixel histogram, bin by bin in units of its map-to-map scatter, to the training maps' (0 = off)")
     p.add_argument("--sample-norm", default="running", choices=["running", "batch"],
                    help="the generator's batch norm when sampling: stored statistics (each map on its own) or "
                    "each batch of --batch-size maps by its own statistics, as in training (measured better for "

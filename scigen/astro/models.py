@@ -76,11 +76,11 @@ class CosmoGAN(Model):
         lr, beta1: Adam settings of both networks (2e-4, 0.5).
         lr_decay, lr_final: [start, end] steps of a linear decay of both learning rates to ``lr_final``
             x lr (then constant); None (the paper): constant.
-        match_spectrum, match_pixels, match_modes, match_means, match_smoothed, match_boundary: weights
-            of the statistic-matching generator losses (:mod:`scigen.astro.matching`: the batch's log power
-            per ring, its pixel quantiles, its power in every Fourier mode, the spread of its maps' means,
-            its smoothed maps' pixel quantiles and contour length per threshold, against the training
-            set's), added to the non-saturating loss. 0 (the paper): off.
+        match_spectrum, match_pixels, match_modes, match_means, match_smoothed, match_boundary,
+        match_histogram: weights of the statistic-matching generator losses (:mod:`scigen.astro.matching`:
+            the batch's log power per ring, pixel quantiles, power in every Fourier mode, spread of the
+            maps' means, smoothed maps' pixel quantiles and contour length per threshold, and pixel
+            histogram, against the training set's), added to the non-saturating loss. 0 (the paper): off.
         match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
             ``train_gan`` computes it), required when any weight is positive.
         label_flip: probability of swapping a D target (0.01).
@@ -109,7 +109,7 @@ class CosmoGAN(Model):
                  ema: float | None = None, d_batch: str = "separate", d_norm: str = "batch",
                  match_spectrum: float = 0.0, match_pixels: float = 0.0, match_modes: float = 0.0,
                  match_means: float = 0.0, match_smoothed: float = 0.0, match_target: dict | None = None,
-                 match_boundary: float = 0.0, sample_norm: str = "running",
+                 match_boundary: float = 0.0, match_histogram: float = 0.0, sample_norm: str = "running",
                  sample_batch: int = 64, transform: dict | None = None, map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
@@ -140,7 +140,8 @@ class CosmoGAN(Model):
         self._ema_calibrated = False  # batch-norm statistics of the average: re-estimated before sampling
         self.match_weights = {"spectrum": float(match_spectrum), "pixels": float(match_pixels),
                               "modes": float(match_modes), "means": float(match_means),
-                              "smoothed": float(match_smoothed), "boundary": float(match_boundary)}
+                              "smoothed": float(match_smoothed), "boundary": float(match_boundary),
+                              "histogram": float(match_histogram)}
         self.matcher = None
         if min(self.match_weights.values()) < 0:
             raise ValueError(f"statistic-matching weights must be >= 0, got {self.match_weights}")
