@@ -48,17 +48,19 @@ quantities :mod:`scigen.astro.stats` validates:
 * **histogram**: the pixel histogram statistic itself: each map's density of pixel values on the
   validation's bins (:func:`scigen.astro.stats.histogram_edges` of the training maps; cloud-in-cell
   binning, :func:`soft_histogram`, so that it has a gradient), the batch's mean against the
-  training maps', per bin in units of the training maps' map-to-map variance of that bin (a diagonal chi-square, the
-  scale of the statistic's noise floor). The batch's bias is multiplied by a running average of the
-  previous batches' bias (detached; :data:`HISTOGRAM_MOMENTUM`): ``mean_b (d_batch(b) - d(b))
-  (r(b) - d(b)) / var(b)``, so the term pulls every batch along the bias that persists over batches
-  and not along one batch's noise. A plain square would also reward the generator for drawing maps
-  alike (its expectation holds the batch's variance), and a product of the batch's two halves was
-  exploited: with batch-norm statistics shared by the whole batch, the generator made the halves'
-  errors cancel (the product averaged -0.007..-0.054 per 50 steps, where real maps give 0 +- 0.002).
-  The quantile term above weighs density errors in the shoulders and tails weakly (a 3% deficit there moves a
-  quantile by about 0.01 sigma): six training seeds matched on the other terms all drew too many
-  pixels near the mode and 2-6% too few at 1.5-4 sigma (histogram 2.2-4.6 floors at 1,000 maps).
+  training maps', per bin in units of the training maps' map-to-map variance of that bin (a
+  diagonal chi-square, the scale of the statistic's noise floor). The batch's bias is multiplied by
+  a running average of the previous batches' bias (detached; :data:`HISTOGRAM_MOMENTUM`):
+  ``mean_b (d_batch(b) - d(b)) (r(b) - d(b)) / var(b)``, so the term pulls every batch along the
+  bias that persists over batches and not along one batch's noise. A plain square would also
+  reward the generator for drawing maps alike (its expectation holds the batch's variance), and a
+  product of the batch's two halves was exploited: with batch-norm statistics shared by the whole
+  batch, the generator made the halves' errors cancel (the product averaged -0.007..-0.054 per 50
+  steps, where real maps give 0 +- 0.002). The quantile term above weighs density errors in the
+  shoulders and tails weakly (a 3% deficit there moves a quantile by about 0.01 sigma): six
+  training seeds matched on the other terms all drew too many pixels near the mode and 2-6% too
+  few at 1.5-4 sigma (histogram 2.2-4.6 floors at 1,000 maps). Measured on one seed, the term did
+  not bring the histogram closer (``docs/astro.md`` §6).
 
 The targets come from ALL training maps (:func:`match_target`), so the loss has no noise from a real
 batch; they are stored in the model's config. What the losses pull on is also what the report
