@@ -212,3 +212,56 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
         lines.append(f"| {t['step']} | {t['stat_score']:.2f} | " +
                      " | ".join(f"{v:.3g}" for k, v in t.items() if k.endswith("_ratio")) + " |")
     return lines
+
+
+REDRAW_SEEDS = (2, 10, 11, 12, 13, 14, 15, 16, 17, 18)  # generation seeds; 2 is cosmogan_quality's
+
+
+def redraw_spread(checkpoints: dict[str, tuple[str, str]], quick: bool) -> dict:
+    """How much one draw of 1,000 maps decides: each checkpoint (label -> (run folder under ``WORK``,
+    "best" or "latest") draws 1,000 maps with each of ``REDRAW_SEEDS`` and every draw is validated
+    against the run's same 1,000 test maps. Returns ``{label: {"draws": {seed: {statistic: ratio}},
+    "worst": [per draw], "all_within_2x": count}, "seeds": [...], "n": maps per draw}``."""
+    import tempfile
+
+    from scigen.astro.pipeline import generate, validate_maps
+    from scigen.engine import read_checkpoint_config
+    from scigen.io import read_sample_set
+
+    seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
+    out: dict = {"seeds": list(seeds), "n": n}
+    for label, (folder, which) in checkpoints.items():
+        run = WORK / folder
+        if not (run / "cosmo_run" / "latest").is_file():
+            raise SystemExit(f"{run}: no trained run here; run its section first (python -m benchmarks astro:...)")
+        test = read_sample_set(run / "maps_test.h5").samples[:n]
+        draws = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for seed in seeds:
+                path = Path(tmp) / f"fake{seed}.h5"
+                generate(run / "cosmo_run", n, path, seed=seed, overwrite=True, which=which)
+                report = validate_maps(test, read_sample_set(path).samples, fov_deg=3.5, checks=None)
+                draws[str(seed)] = {r.name: r.ratio for r in report.statistics}
+        worst = [max(d.values()) for d in draws.values()]
+        out[label] = {"run": folder, "which": which, "step": read_checkpoint_config(run / "cosmo_run", which)["step"],
+                      "draws": draws, "worst": worst,
+                      "all_within_2x": sum(w <= 2.0 for w in worst)}
+    return out
+
+
+def redraw_markdown(r: dict) -> list[str]:
+    """The table of :func:`redraw_spread`: per checkpoint, the benchmark's draw beside all draws."""
+    labels = [k for k in r if k not in ("seeds", "n")]
+    lines = ["", f"### cosmoGAN: how much one draw of {r['n']:,} maps decides", "",
+             f"Each checkpoint drew {len(r['seeds'])} independent sets of {r['n']:,} maps (generation seeds "
+             f"{', '.join(map(str, r['seeds']))}; {r['seeds'][0]} is the training sections' draw), each validated "
+             "against the run's same test maps. Worst of the six distance / floor ratios, and the pixel histogram's:",
+             "", "| checkpoint | first draw | worst: median (range) | histogram: median (range) | draws with all six "
+             "within 2x |", "|---|---|---|---|---|"]
+    for label in labels:
+        c = r[label]
+        hist = [d["pixel_histogram"] for d in c["draws"].values()]
+        lines.append(f"| {label} (step {c['step']:,}) | {c['worst'][0]:.2f} | {np.median(c['worst']):.2f} ({min(c['worst']):.2f}-"
+                     f"{max(c['worst']):.2f}) | {np.median(hist):.2f} ({min(hist):.2f}-{max(hist):.2f}) | "
+                     f"{c['all_within_2x']} of {len(c['worst'])} |")
+    return lines

@@ -21,7 +21,7 @@ cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3 to _seed5,
 cosmogan_k4_modes_means_smoothed_boundary_histogram1_batch_lr1e-4_decay_val1000_worst and ..._histogram3_...,
-cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_redraws, cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -97,6 +97,8 @@ cosmogan_nearest, cosmogan_bilinear, galaxies).
   and those with the pixel histogram matched bin by bin as well, at weights 1 and 3 (training seed 0;
   ``match_histogram``: all six seeds drew too many pixels near the mode and 2-6% too few at 1.5-4 sigma,
   histogram 2.2-4.6 floors, a shape the quantile term barely weighs).
+* How much one draw of 1,000 maps decides (``cosmogan_redraws``): four checkpoints of those runs draw
+  ten independent sets of 1,000 maps each, all validated against the run's same test maps.
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -120,7 +122,8 @@ import time
 
 import numpy as np
 
-from benchmarks._astro_cosmogan import CONTOUR_RECIPE, MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality
+from benchmarks._astro_cosmogan import (CONTOUR_RECIPE, MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality,
+                                        redraw_markdown, redraw_spread)
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -308,6 +311,14 @@ def _galaxy_quality(quick: bool) -> dict:
 
 
 # ``python -m benchmarks astro:cosmogan`` reruns one section (see benchmarks/__main__.py)
+_CONTOUR = "k4_matched_rings0_modes10_means10_smoothed10_boundary10{}_batchnorm_lr0.0001_decay_val1000_worst"
+REDRAW_CHECKPOINTS = {  # the cosmogan_redraws section's checkpoints: label -> (run folder, which)
+    "contour length, seed 0, chosen": ("full_" + _CONTOUR.format(""), "best"),
+    "+ histogram 1, chosen": ("full_" + _CONTOUR.format("_histogram1"), "best"),
+    "+ histogram 1, last": ("full_" + _CONTOUR.format("_histogram1"), "latest"),
+    "+ histogram 3, chosen": ("full_" + _CONTOUR.format("_histogram3"), "best"),
+}
+
 SECTIONS = {
     "speed": lambda quick: [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)],
     "spectrum_chi2": lambda quick: [_spectrum_chi2(100 if quick else 500, ln, 4 if quick else 40)
@@ -377,6 +388,7 @@ SECTIONS = {
     **{f"cosmogan_k4_modes_means_smoothed_boundary_histogram{weight:g}_batch_lr1e-4_decay_val1000_worst":
        (lambda quick, weight=weight: cosmogan_quality(quick, **CONTOUR_RECIPE, match_histogram=weight))
        for weight in (1.0, 3.0)},
+    "cosmogan_redraws": lambda quick: redraw_spread(REDRAW_CHECKPOINTS, quick),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
@@ -529,6 +541,8 @@ def markdown(result: dict) -> str:
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
             lines += cosmogan_markdown(result[key], title)
+    if "cosmogan_redraws" in result:
+        lines += redraw_markdown(result["cosmogan_redraws"])
     if "galaxies" in result:
         lines += _galaxy_markdown(result["galaxies"])
     return "\n".join(lines)
