@@ -123,13 +123,15 @@ def test_smoothed_term_sees_incoherent_hot_spots_that_the_pixel_quantiles_miss(l
 
 
 def test_matching_pulls_the_generator_to_the_training_amplitude(tmp_path, lognormal):
-    """With the matching losses weighted heavily, 150 steps bring the generated pixel std within 15%
-    of the training maps' (it starts ~10x off), and the losses fall by more than 10x."""
+    """With the matching losses weighted heavily, 250 steps bring the generated pixel std within 15%
+    of the training maps' (it starts ~10x off), and the losses fall by more than 10x (13-116x over
+    four initial weights; at 150 steps 9-49x, so the initial weights are seeded here)."""
     train, _, t = lognormal
-    model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", match_spectrum=10.0,
-                     match_pixels=100.0, match_target=match_target(train), transform=json.loads(t.to_json()))
+    with seeded(0):  # the initial weights, whatever tests ran before in this process
+        model = CosmoGAN(map_size=32, width=8, max_width=32, padding_mode="circular", match_spectrum=10.0,
+                         match_pixels=100.0, match_target=match_target(train), transform=json.loads(t.to_json()))
     ds = ArrayDataset(samples=torch.from_numpy(t.forward(train))[:, None])
-    config = TrainConfig(steps=150, batch_size=32, seed=0, log_every=1, threads=1)
+    config = TrainConfig(steps=250, batch_size=32, seed=0, log_every=1, threads=1)
     fit(model, ds, config, out_dir=tmp_path / "run")
     log = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     first = [e for e in log if "match_pixels" in e][:5]
