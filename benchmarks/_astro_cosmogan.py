@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -27,6 +28,31 @@ def _stat_rows(report) -> list[dict]:
              "within_2x": bool(r.ratio is not None and r.ratio <= 2.0)} for r in report.statistics]
 
 
+def run_folder(quick: bool, **options) -> Path:
+    """The folder :func:`cosmogan_quality` trains in for these arguments (its defaults for the rest):
+    one name per setting, so each section keeps its own run and another section can find it."""
+    import inspect
+
+    bound = inspect.signature(cosmogan_quality).bind(quick, **options)
+    bound.apply_defaults()
+    a = SimpleNamespace(**bound.arguments)
+    return WORK / (("quick" if a.quick else "full") + ("" if a.upsample == "transpose" else f"_{a.upsample}")
+                   + ("" if a.kernel_size == 5 else f"_k{a.kernel_size}") + ("" if a.ema is None else "_ema")
+                   + ("" if a.d_batch == "separate" else f"_d{a.d_batch}")
+                   + ("" if a.d_norm == "batch" else f"_d{a.d_norm}")
+                   + ("" if not a.match else "_matched" if a.match == 10 else f"_matched{a.match:g}")
+                   + ("" if a.match_spectrum is None else f"_rings{a.match_spectrum:g}")
+                   + ("" if not a.match_modes else f"_modes{a.match_modes:g}")
+                   + ("" if not a.match_means else f"_means{a.match_means:g}")
+                   + ("" if not a.match_smoothed else f"_smoothed{a.match_smoothed:g}")
+                   + ("" if not a.match_boundary else f"_boundary{a.match_boundary:g}")
+                   + ("" if not a.match_histogram else f"_histogram{a.match_histogram:g}")
+                   + ("" if a.sample_norm == "running" else f"_{a.sample_norm}norm")
+                   + ("" if a.lr == 2e-4 else f"_lr{a.lr:g}") + ("" if a.lr_decay is None else "_decay")
+                   + ("" if a.n_val == 300 else f"_val{a.n_val}") + ("" if a.select == "mean" else f"_{a.select}")
+                   + ("" if not a.train_seed else f"_seed{a.train_seed}"))
+
+
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
@@ -44,6 +70,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     the pixel-quantile and (unless ``match_spectrum`` is given) the per-ring spectrum matching losses,
     ``match_modes`` the per-mode one, ``match_means`` the spread of the maps' means, ``match_smoothed`` the
     smoothed maps' pixel quantiles (``scigen.astro.matching``)."""
+    work = work or run_folder(**{name: value for name, value in locals().items() if name != "work"})  # the arguments
     import json
 
     from scigen.astro.data import load_maps
@@ -52,21 +79,6 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
     from scigen.engine import TrainConfig, read_checkpoint_config
     from scigen.io import read_sample_set
 
-    work = work or WORK / (("quick" if quick else "full") + ("" if upsample == "transpose" else f"_{upsample}")
-                           + ("" if kernel_size == 5 else f"_k{kernel_size}") + ("" if ema is None else "_ema")
-                           + ("" if d_batch == "separate" else f"_d{d_batch}")
-                           + ("" if d_norm == "batch" else f"_d{d_norm}")
-                           + ("" if not match else "_matched" if match == 10 else f"_matched{match:g}")
-                           + ("" if match_spectrum is None else f"_rings{match_spectrum:g}")
-                           + ("" if not match_modes else f"_modes{match_modes:g}")
-                           + ("" if not match_means else f"_means{match_means:g}")
-                           + ("" if not match_smoothed else f"_smoothed{match_smoothed:g}")
-                           + ("" if not match_boundary else f"_boundary{match_boundary:g}")
-                           + ("" if not match_histogram else f"_histogram{match_histogram:g}")
-                           + ("" if sample_norm == "running" else f"_{sample_norm}norm")
-                           + ("" if lr == 2e-4 else f"_lr{lr:g}") + ("" if lr_decay is None else "_decay")
-                           + ("" if n_val == 300 else f"_val{n_val}") + ("" if select == "mean" else f"_{select}")
-                           + ("" if not train_seed else f"_seed{train_seed}"))
     match_spectrum = match if match_spectrum is None else match_spectrum
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -217,11 +229,12 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
 REDRAW_SEEDS = (2, 10, 11, 12, 13, 14, 15, 16, 17, 18)  # generation seeds; 2 is cosmogan_quality's
 
 
-def redraw_spread(checkpoints: dict[str, tuple[str, str]], quick: bool) -> dict:
-    """How much one draw of 1,000 maps decides: each checkpoint (label -> (run folder under ``WORK``,
-    "best" or "latest") draws 1,000 maps with each of ``REDRAW_SEEDS`` and every draw is validated
-    against the run's same 1,000 test maps. Returns ``{label: {"draws": {seed: {statistic: ratio}},
-    "worst": [per draw], "all_within_2x": count}, "seeds": [...], "n": maps per draw}``."""
+def redraw_spread(checkpoints: dict[str, tuple[dict, str]], quick: bool) -> dict:
+    """How much one draw of 1,000 maps decides: each checkpoint (label -> (the :func:`cosmogan_quality`
+    options of its section's run, "best" or "latest")) draws 1,000 maps with each of ``REDRAW_SEEDS``,
+    and every draw is validated against the run's same 1,000 test maps. Returns ``{label: {"draws":
+    {seed: {statistic: ratio}}, "worst": [per draw], "all_within_2x": count}, "seeds": [...],
+    "n": maps per draw}``."""
     import tempfile
 
     from scigen.astro.pipeline import generate, validate_maps
@@ -230,8 +243,8 @@ def redraw_spread(checkpoints: dict[str, tuple[str, str]], quick: bool) -> dict:
 
     seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
     out: dict = {"seeds": list(seeds), "n": n}
-    for label, (folder, which) in checkpoints.items():
-        run = WORK / folder
+    for label, (options, which) in checkpoints.items():
+        run = run_folder(False, **options)
         if not (run / "cosmo_run" / "latest").is_file():
             raise SystemExit(f"{run}: no trained run here; run its section first (python -m benchmarks astro:...)")
         test = read_sample_set(run / "maps_test.h5").samples[:n]
@@ -243,8 +256,8 @@ def redraw_spread(checkpoints: dict[str, tuple[str, str]], quick: bool) -> dict:
                 report = validate_maps(test, read_sample_set(path).samples, fov_deg=3.5, checks=None)
                 draws[str(seed)] = {r.name: r.ratio for r in report.statistics}
         worst = [max(d.values()) for d in draws.values()]
-        out[label] = {"run": folder, "which": which, "step": read_checkpoint_config(run / "cosmo_run", which)["step"],
-                      "draws": draws, "worst": worst,
+        step = read_checkpoint_config(run / "cosmo_run", which)["step"]
+        out[label] = {"run": run.name, "which": which, "step": step, "draws": draws, "worst": worst,
                       "all_within_2x": sum(w <= 2.0 for w in worst)}
     return out
 
@@ -261,7 +274,8 @@ def redraw_markdown(r: dict) -> list[str]:
     for label in labels:
         c = r[label]
         hist = [d["pixel_histogram"] for d in c["draws"].values()]
-        lines.append(f"| {label} (step {c['step']:,}) | {c['worst'][0]:.2f} | {np.median(c['worst']):.2f} ({min(c['worst']):.2f}-"
-                     f"{max(c['worst']):.2f}) | {np.median(hist):.2f} ({min(hist):.2f}-{max(hist):.2f}) | "
+        lines.append(f"| {label} (step {c['step']:,}) | {c['worst'][0]:.2f} | {np.median(c['worst']):.2f} "
+                     f"({min(c['worst']):.2f}-{max(c['worst']):.2f}) | {np.median(hist):.2f} ({min(hist):.2f}-"
+                     f"{max(hist):.2f}) | "
                      f"{c['all_within_2x']} of {len(c['worst'])} |")
     return lines

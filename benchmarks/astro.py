@@ -311,12 +311,11 @@ def _galaxy_quality(quick: bool) -> dict:
 
 
 # ``python -m benchmarks astro:cosmogan`` reruns one section (see benchmarks/__main__.py)
-_CONTOUR = "k4_matched_rings0_modes10_means10_smoothed10_boundary10{}_batchnorm_lr0.0001_decay_val1000_worst"
-REDRAW_CHECKPOINTS = {  # the cosmogan_redraws section's checkpoints: label -> (run folder, which)
-    "contour length, seed 0, chosen": ("full_" + _CONTOUR.format(""), "best"),
-    "+ histogram 1, chosen": ("full_" + _CONTOUR.format("_histogram1"), "best"),
-    "+ histogram 1, last": ("full_" + _CONTOUR.format("_histogram1"), "latest"),
-    "+ histogram 3, chosen": ("full_" + _CONTOUR.format("_histogram3"), "best"),
+REDRAW_CHECKPOINTS = {  # the cosmogan_redraws section's checkpoints: label -> (its run's options, which)
+    "contour length, seed 0, chosen": (CONTOUR_RECIPE, "best"),
+    "+ histogram 1, chosen": ({**CONTOUR_RECIPE, "match_histogram": 1.0}, "best"),
+    "+ histogram 1, last": ({**CONTOUR_RECIPE, "match_histogram": 1.0}, "latest"),
+    "+ histogram 3, chosen": ({**CONTOUR_RECIPE, "match_histogram": 3.0}, "best"),
 }
 
 SECTIONS = {
