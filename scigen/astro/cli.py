@@ -267,6 +267,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", help="write the statistics as JSON")
     p.set_defaults(func=_map_stats)
 
+    from scigen.astro.pipeline import SELECT_METRICS
     from scigen.engine.cli import add_training_arguments
 
     p = verbs.add_parser("train-gan", help="train cosmoGAN on convergence maps (.h5 set, FITS file or folder)",
@@ -332,7 +333,7 @@ def register(subparsers) -> None:
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "
                    "steps and keep the best checkpoint (checkpoints/best)")
     p.add_argument("--validation-maps", type=int, default=300, help="maps per comparison (default 300)")
-    p.add_argument("--select", default="mean", choices=["mean", "worst"], help="best checkpoint by the mean log "
+    p.add_argument("--select", default="mean", choices=list(SELECT_METRICS), help="best checkpoint by the mean log "
                    "ratio over the statistics, or by the statistic furthest from its floor")
     p.add_argument("--eval-every", type=int, help="steps between validations (default steps / 10)")
     p.add_argument("--masked", default="error", choices=["error", "drop", "fill"],
