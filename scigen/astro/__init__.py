@@ -5,7 +5,8 @@ Rooms (as in every domain): :mod:`~scigen.astro.data` loads and simulates the re
 :mod:`~scigen.astro.maps` with spectra in :mod:`~scigen.astro.spectra`, the galaxy renderer in
 :mod:`~scigen.astro.galaxies`); :mod:`~scigen.astro.stats` holds the cosmology statistics registered
 with ``scigen.validate`` (domain "astro"), checked against :mod:`~scigen.astro.theory`;
-:mod:`~scigen.astro.transforms` is the invertible pixel transform a map model stores;
+:mod:`~scigen.astro.transforms` holds the invertible pixel transforms a map model stores (the cosmoGAN
+squash, a log-normal one);
 :mod:`~scigen.astro.models` holds cosmoGAN, the galaxy VAE and the galaxy AC-GAN, and
 :mod:`~scigen.astro.pipeline` (with :mod:`~scigen.astro.galaxy_pipeline`) wires training, generation
 and validation for the CLI, the demo and the benchmark.
@@ -25,7 +26,8 @@ _EXPORTS = {
     "source_cutouts": "images", "write_image_folder": "images",
     "render_galaxy": "galaxies", "render_galaxies": "galaxies", "hubble_patches": "galaxies",
     "load_maps": "data", "load_galaxy_images": "data", "MapData": "data",
-    "CosmoGANTransform": "transforms", "transform_from_json": "transforms",
+    "CosmoGANTransform": "transforms", "LogNormalTransform": "transforms", "fit_transform": "transforms",
+    "transform_from_json": "transforms",
     "power_spectrum": "stats", "pixel_histogram": "stats", "minkowski_functionals": "stats",
     "peak_counts": "stats", "make_statistics": "stats",
     "tomita_minkowski": "theory", "peak_density": "theory", "grid_moments": "theory",

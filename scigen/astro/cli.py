@@ -125,6 +125,7 @@ def _train_gan(args) -> int:
                        match_modes=args.match_modes, match_means=args.match_means,
                        match_smoothed=args.match_smoothed, match_boundary=args.match_boundary,
                        match_histogram=args.match_histogram, sample_norm=args.sample_norm,
+                       pixel_transform=args.pixel_transform,
                        fov_deg=args.fov, limit=args.limit, masked=args.masked, resume=args.resume,
                        validation=args.validation, validation_maps=args.validation_maps,
                        select=args.select)
@@ -268,6 +269,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=_map_stats)
 
     from scigen.astro.pipeline import SELECT_METRICS
+    from scigen.astro.transforms import TRANSFORMS
     from scigen.engine.cli import add_training_arguments
 
     p = verbs.add_parser("train-gan", help="train cosmoGAN on convergence maps (.h5 set, FITS file or folder)",
@@ -328,6 +330,9 @@ def register(subparsers) -> None:
                    help="the generator's batch norm when sampling: stored statistics (each map on its own) or "
                    "each batch of --batch-size maps by its own statistics, as in training (measured better for "
                    "statistic-matched models: docs/astro.md section 6)")
+    p.add_argument("--pixel-transform", default="cosmogan", choices=list(TRANSFORMS),
+                   help="the network's pixel space, fitted on the training maps: the paper's squash, or the log "
+                   "of the maps above their fitted log-normal bound (for near-log-normal fields)")
     p.add_argument("--fov", type=float, help="map width in degrees when the data do not say")
     p.add_argument("--limit", type=int, help="train on at most this many maps")
     p.add_argument("--validation", help="held-out real maps: compare generated maps with them every --eval-every "

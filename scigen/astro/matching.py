@@ -76,7 +76,6 @@ import numpy as np
 import torch
 
 from scigen.astro.morphology import DEFAULT_SMOOTHING_PX, DEFAULT_THRESHOLDS, smooth
-from scigen.astro.transforms import S_CLIP
 from scigen.errors import InputError
 
 MATCH_QUANTILES = 256  # quantile levels (j + 0.5) / Q of the pixel loss
@@ -228,7 +227,7 @@ class StatisticMatcher(torch.nn.Module):
 
     Args:
         target: :func:`match_target`'s dict.
-        transform: the model's :class:`~scigen.astro.transforms.CosmoGANTransform` (None: the network
+        transform: the model's pixel transform (:mod:`scigen.astro.transforms`; None: the network
             works in physical units).
         terms: the losses to compute (None: every one the target has; a model asks only for those it
             weighs, as the smoothed term costs a second FFT and sort, ~10% of a CPU training step).
@@ -309,11 +308,7 @@ class StatisticMatcher(torch.nn.Module):
     def physical(self, s: torch.Tensor) -> torch.Tensor:
         """Tanh-space maps -> physical maps (B, H, W) float32, differentiable (the transform's inverse)."""
         s = s.float().reshape(-1, *self.shape)
-        t = self.transform
-        if t is None:
-            return s
-        s = s.clamp(-S_CLIP, S_CLIP)
-        return t.a * (1.0 + s) / (1.0 - s) * t.scale + t.offset
+        return s if self.transform is None else self.transform.inverse_torch(s)
 
     def forward(self, s: torch.Tensor) -> dict[str, torch.Tensor]:
         with torch.autocast(s.device.type, enabled=False):  # float32 throughout, also under mixed precision

@@ -2,8 +2,9 @@
 
 * :class:`CosmoGAN` ("astro.cosmogan") — the DCGAN of Mustafa et al. (arXiv:1706.02390) for
   convergence maps: latent 64, 5x5 kernels, stride 2, batch norm, non-saturating loss, Adam 2e-4 /
-  beta1 0.5, label flipping. It trains on maps squashed into tanh space by a stored
-  :class:`~scigen.astro.transforms.CosmoGANTransform` and ``sample`` returns maps in PHYSICAL units.
+  beta1 0.5, label flipping. It trains on maps carried into tanh space by a stored pixel transform
+  (:mod:`scigen.astro.transforms`: the paper's squash by default) and ``sample`` returns maps in
+  PHYSICAL units.
 * :class:`GalaxyVAE` ("astro.galaxy_vae") — convolutional VAE for colour or grey galaxy images of any
   size :func:`scigen.nn.plan_resolution` can reach: reconstruction, sampling, latent interpolation.
 * :class:`GalaxyACGAN` ("astro.galaxy_acgan") — class-conditional DCGAN with an auxiliary classifier
@@ -92,7 +93,7 @@ class CosmoGAN(Model):
             map on its own) or "batch" (each batch of ``sample_batch`` maps by its own statistics, as
             in training, where the losses, matching included, were met; ``docs/astro.md`` §6).
         sample_batch: maps per batch when ``sample_norm="batch"`` (``train_gan``: the training batch).
-        transform: the pixel transform as a dict (``json.loads(CosmoGANTransform.to_json())``); the
+        transform: the pixel transform as a dict (``json.loads(transform.to_json())``); the
             network works in its tanh space. None: the data already lie in [-1, 1].
         map_attrs: geometry and units of the training maps (``fov_deg``, ``pixel_arcmin``,
             ``units``), carried into generated sample sets and FITS headers.

@@ -111,7 +111,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
               d_batch: str = "separate", d_norm: str = "batch", match_spectrum: float = 0.0,
               match_pixels: float = 0.0, match_modes: float = 0.0, match_means: float = 0.0,
               match_smoothed: float = 0.0, match_boundary: float = 0.0, match_histogram: float = 0.0,
-              sample_norm: str = "running",
+              sample_norm: str = "running", pixel_transform: str = "cosmogan",
               fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               select: str = "mean", evaluate=None):
@@ -128,6 +128,9 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
             :class:`CosmoGAN` (the defaults are the paper's; ``sample_batch`` is the training batch size); with
             a matching weight above 0 the targets come from all training maps
             (:func:`scigen.astro.matching.match_target`).
+        pixel_transform: the network's pixel space, fitted on the training maps: "cosmogan" (the
+            paper's squash) or "lognormal" (the log of the maps above their fitted log-normal bound;
+            :mod:`scigen.astro.transforms`).
         padding_mode: "zeros", "circular", or "auto": circular when the data say they are periodic
             (:func:`is_periodic`: maps from scigen's simulator), zeros otherwise.
         fov_deg: width of a map in degrees when the data do not say (FITS WCS or ``fov_deg`` attribute).
@@ -147,7 +150,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
 
     from scigen.astro.matching import match_target
     from scigen.astro.models import CosmoGAN
-    from scigen.astro.transforms import CosmoGANTransform
+    from scigen.astro.transforms import fit_transform
     from scigen.engine import ArrayDataset, TrainConfig, fit, seeded
     from scigen.nn import plan_resolution
 
@@ -171,7 +174,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
     else:
         if padding_mode == "auto":
             padding_mode = "circular" if is_periodic(maps) else "zeros"
-        transform = CosmoGANTransform.fit(maps.maps)
+        transform = fit_transform(pixel_transform, maps.maps)
         fov = maps.fov_deg
         map_attrs = {"fov_deg": None if fov is None else float(fov),
                      "pixel_arcmin": None if fov is None else float(fov) * 60.0 / w,

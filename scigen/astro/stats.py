@@ -2,7 +2,7 @@
 
 Every function takes maps ``(N, H, W)`` (or ``(N, 1, H, W)``) in *physical* units; maps in a
 network's tanh space are converted back first when ``transform=`` (a
-:class:`~scigen.astro.transforms.CosmoGANTransform` or its JSON) is given. Every statistic is computed
+pixel transform of :mod:`scigen.astro.transforms` or its JSON) is given. Every statistic is computed
 per map, so comparisons use the spread between maps, never a test over correlated pixels. Geometry
 follows :mod:`scigen.astro.maps`: square pixels, the width spans ``fov_deg``, periodic boundaries.
 
