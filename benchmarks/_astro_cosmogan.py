@@ -48,6 +48,7 @@ def run_folder(quick: bool, **options) -> Path:
                    + ("" if not a.match_boundary else f"_boundary{a.match_boundary:g}")
                    + ("" if not a.match_histogram else f"_histogram{a.match_histogram:g}")
                    + ("" if a.sample_norm == "running" else f"_{a.sample_norm}norm")
+                   + ("" if a.pixel_transform == "cosmogan" else f"_{a.pixel_transform}")
                    + ("" if a.lr == 2e-4 else f"_lr{a.lr:g}") + ("" if a.lr_decay is None else "_decay")
                    + ("" if a.n_val == 300 else f"_val{a.n_val}") + ("" if a.select == "mean" else f"_{a.select}")
                    + ("" if not a.train_seed else f"_seed{a.train_seed}"))
@@ -57,7 +58,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
                      match_smoothed: float = 0.0, match_boundary: float = 0.0, match_histogram: float = 0.0,
-                     sample_norm: str = "running",
+                     sample_norm: str = "running", pixel_transform: str = "cosmogan",
                      lr: float = 2e-4,
                      lr_decay: tuple[int, int] | None = None,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
@@ -101,7 +102,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
                       match_modes=match_modes, match_means=match_means,
                       match_smoothed=match_smoothed, match_boundary=match_boundary,
-                      match_histogram=match_histogram, sample_norm=sample_norm,
+                      match_histogram=match_histogram, sample_norm=sample_norm, pixel_transform=pixel_transform,
                       lr=lr, lr_decay=lr_decay,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val, select=select)
         last = r.elapsed_s
@@ -227,6 +228,39 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
 
 
 REDRAW_SEEDS = (2, 10, 11, 12, 13, 14, 15, 16, 17, 18)  # generation seeds; 2 is cosmogan_quality's
+POSTHOC_AVERAGED = (5, 9, 13)  # posthoc_spread: how many of the last step checkpoints each weight average takes
+POSTHOC_CALIBRATION_MAPS = 4000  # maps drawn (generation seed 99) to fit posthoc_spread's pixel remap
+
+
+def _trained_run(options: dict) -> Path:
+    """The folder of the full run :func:`cosmogan_quality` trained with ``options``; stops if absent."""
+    run = run_folder(False, **options)
+    if not (run / "cosmo_run" / "latest").is_file():
+        raise SystemExit(f"{run}: no trained run here; run its section first (python -m benchmarks astro:...)")
+    return run
+
+
+def _draw_spread(checkpoint: Path, test: np.ndarray, seeds, n: int, post=None) -> dict:
+    """``n`` maps from ``checkpoint`` per generation seed (passed through ``post`` when given), each
+    validated against ``test``: ``{"step", "draws": {seed: {statistic: ratio}}, "worst": [per draw],
+    "all_within_2x": count}``."""
+    import tempfile
+
+    from scigen.astro.pipeline import generate, validate_maps
+    from scigen.engine import read_checkpoint_config
+    from scigen.io import read_sample_set
+
+    draws = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            path = Path(tmp) / f"fake{seed}.h5"
+            generate(checkpoint, n, path, seed=seed, overwrite=True)
+            maps = read_sample_set(path).samples
+            report = validate_maps(test, maps if post is None else post(maps), fov_deg=3.5, checks=None)
+            draws[str(seed)] = {r.name: r.ratio for r in report.statistics}
+    worst = [max(d.values()) for d in draws.values()]
+    return {"step": read_checkpoint_config(checkpoint)["step"], "draws": draws, "worst": worst,
+            "all_within_2x": sum(w <= 2.0 for w in worst)}
 
 
 def redraw_spread(checkpoints: dict[str, tuple[dict, str]], quick: bool) -> dict:
@@ -235,37 +269,86 @@ def redraw_spread(checkpoints: dict[str, tuple[dict, str]], quick: bool) -> dict
     and every draw is validated against the run's same 1,000 test maps. Returns ``{label: {"draws":
     {seed: {statistic: ratio}}, "worst": [per draw], "all_within_2x": count}, "seeds": [...],
     "n": maps per draw}``."""
-    import tempfile
-
-    from scigen.astro.pipeline import generate, validate_maps
-    from scigen.engine import read_checkpoint_config
+    from scigen.engine.checkpoint import resolve_checkpoint
     from scigen.io import read_sample_set
 
     seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
     out: dict = {"seeds": list(seeds), "n": n}
     for label, (options, which) in checkpoints.items():
-        run = run_folder(False, **options)
-        if not (run / "cosmo_run" / "latest").is_file():
-            raise SystemExit(f"{run}: no trained run here; run its section first (python -m benchmarks astro:...)")
+        run = _trained_run(options)
         test = read_sample_set(run / "maps_test.h5").samples[:n]
-        draws = {}
-        with tempfile.TemporaryDirectory() as tmp:
-            for seed in seeds:
-                path = Path(tmp) / f"fake{seed}.h5"
-                generate(run / "cosmo_run", n, path, seed=seed, overwrite=True, which=which)
-                report = validate_maps(test, read_sample_set(path).samples, fov_deg=3.5, checks=None)
-                draws[str(seed)] = {r.name: r.ratio for r in report.statistics}
-        worst = [max(d.values()) for d in draws.values()]
-        step = read_checkpoint_config(run / "cosmo_run", which)["step"]
-        out[label] = {"run": run.name, "which": which, "step": step, "draws": draws, "worst": worst,
-                      "all_within_2x": sum(w <= 2.0 for w in worst)}
+        checkpoint = resolve_checkpoint(run / "cosmo_run", which)
+        out[label] = {"run": run.name, "which": which, **_draw_spread(checkpoint, test, seeds, n)}
     return out
 
 
-def redraw_markdown(r: dict) -> list[str]:
-    """The table of :func:`redraw_spread`: per checkpoint, the benchmark's draw beside all draws."""
-    labels = [k for k in r if k not in ("seeds", "n")]
-    lines = ["", f"### cosmoGAN: how much one draw of {r['n']:,} maps decides", "",
+def averaged_checkpoint(checkpoints: list[Path], out: Path) -> Path:
+    """A checkpoint at ``out`` whose floating-point weights are the mean of ``checkpoints``' (their
+    last one's config, step and integer buffers): the generator averaged over a stretch of training."""
+    import torch
+
+    from scigen.engine import load_model, read_checkpoint_config
+    from scigen.engine.checkpoint import load_state, save_checkpoint
+
+    model = load_model(checkpoints[-1])
+    states = [load_state(c / "model.pt") for c in checkpoints]
+    model.load_state_dict({k: torch.stack([s[k].float() for s in states]).mean(0).to(v.dtype)
+                           if v.is_floating_point() else v for k, v in states[-1].items()})
+    return save_checkpoint(out, model, step=read_checkpoint_config(checkpoints[-1])["step"])
+
+
+def quantile_remap(generated: np.ndarray, reference: np.ndarray, levels: int = 1024):
+    """A monotone map of pixel values taking ``generated``'s quantiles onto ``reference``'s (linear
+    between ``levels`` quantiles, shifted beyond the ends): the one-point distribution corrected after
+    the fact, as quantile mapping corrects a climate model's output. Returns ``maps -> maps`` (float32)."""
+    q = (np.arange(levels) + 0.5) / levels
+    src, dst = np.quantile(generated, q), np.quantile(reference, q)
+
+    def remap(maps: np.ndarray) -> np.ndarray:
+        out = np.interp(maps, src, dst)
+        out = np.where(maps < src[0], maps - src[0] + dst[0], out)
+        return np.where(maps > src[-1], maps - src[-1] + dst[-1], out).astype(np.float32)
+
+    return remap
+
+
+def posthoc_spread(quick: bool) -> dict:
+    """Two fixes applied after training to the "In short" run (seed 0, every checkpoint kept), each
+    measured as :func:`redraw_spread` measures a checkpoint: the chosen checkpoint's maps remapped
+    pixel by pixel onto the training maps' quantiles (:func:`quantile_remap`, fitted on
+    ``POSTHOC_CALIBRATION_MAPS`` maps of generation seed 99, never a test draw), and the generator's
+    weights averaged over the last 5, 9 and 13 step checkpoints (:func:`averaged_checkpoint`)."""
+    import tempfile
+
+    from scigen.astro.pipeline import generate
+    from scigen.engine.checkpoint import list_step_checkpoints, resolve_checkpoint
+    from scigen.io import read_sample_set
+
+    seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
+    run = run_folder(True, **CONTOUR_RECIPE) if quick else _trained_run(CONTOUR_RECIPE)
+    test = read_sample_set(run / "maps_test.h5").samples[:n]
+    chosen = resolve_checkpoint(run / "cosmo_run", "best")
+    steps = list_step_checkpoints(run / "cosmo_run")
+    out: dict = {"seeds": list(seeds), "n": n, "run": run.name, "chosen": _draw_spread(chosen, test, seeds, n)}
+    with tempfile.TemporaryDirectory() as tmp:
+        calibration = Path(tmp) / "calibration.h5"
+        generate(chosen, 200 if quick else POSTHOC_CALIBRATION_MAPS, calibration, seed=99)
+        remap = quantile_remap(read_sample_set(calibration).samples, read_sample_set(run / "maps_train.h5").samples)
+        out["chosen, pixels remapped onto the training quantiles"] = _draw_spread(chosen, test, seeds, n, post=remap)
+        for k in sorted({min(k, len(steps)) for k in POSTHOC_AVERAGED}):
+            averaged = averaged_checkpoint(steps[-k:], Path(tmp) / f"average{k}")
+            first = int(steps[-k].name.split("_")[1])
+            out[f"weights averaged over the last {k} checkpoints (from step {first:,})"] = _draw_spread(
+                averaged, test, seeds, n)
+    return out
+
+
+def redraw_markdown(r: dict, title: str | None = None) -> list[str]:
+    """The table of :func:`redraw_spread` (or :func:`posthoc_spread`): per checkpoint, the benchmark's
+    draw beside all draws."""
+    labels = [k for k in r if k not in ("seeds", "n", "run")]
+    title = title or f"how much one draw of {r['n']:,} maps decides"
+    lines = ["", f"### cosmoGAN: {title}", "",
              f"Each checkpoint drew {len(r['seeds'])} independent sets of {r['n']:,} maps (generation seeds "
              f"{', '.join(map(str, r['seeds']))}; {r['seeds'][0]} is the training sections' draw), each validated "
              "against the run's same test maps. Worst of the six distance / floor ratios, and the pixel histogram's:",

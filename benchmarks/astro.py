@@ -21,7 +21,8 @@ cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed2
 cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3 to _seed5,
 cosmogan_k4_modes_means_smoothed_boundary_histogram1_batch_lr1e-4_decay_val1000_worst and ..._histogram3_...,
-cosmogan_redraws, cosmogan_nearest, cosmogan_bilinear, galaxies).
+cosmogan_redraws, the ..._lognormal sections, cosmogan_redraws_pixel_space, cosmogan_posthoc,
+cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
   (one pass), peak counts, pixel histogram, at 64x64 and 256x256. P(l) is measured beside two
@@ -99,6 +100,14 @@ cosmogan_redraws, cosmogan_nearest, cosmogan_bilinear, galaxies).
   histogram 2.2-4.6 floors, a shape the quantile term barely weighs).
 * How much one draw of 1,000 maps decides (``cosmogan_redraws``): four checkpoints of those runs draw
   ten independent sets of 1,000 maps each, all validated against the run's same test maps.
+* The "In short" recipe in a log-normal pixel space (``..._val1000_worst_lognormal``, ``..._seed1`` to
+  ``..._seed5``; ``pixel_transform="lognormal"``: the log of the maps above their fitted log-normal
+  bound, a Gaussian field in the network's space, where the squash leaves excess kurtosis -0.18 and
+  every recipe run's maps drifted toward 0 there), and the chosen checkpoints of both pixel spaces,
+  six seeds each, drawn ten times (``cosmogan_redraws_pixel_space``).
+* Fixes after training (``cosmogan_posthoc``, seed 0's run with every checkpoint kept): the chosen
+  checkpoint's maps remapped onto the training maps' pixel quantiles, and the weights averaged over
+  the last 5, 9 and 13 checkpoints; each drawn ten times like ``cosmogan_redraws``.
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -123,7 +132,7 @@ import time
 import numpy as np
 
 from benchmarks._astro_cosmogan import (CONTOUR_RECIPE, MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality,
-                                        redraw_markdown, redraw_spread)
+                                        posthoc_spread, redraw_markdown, redraw_spread)
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -317,6 +326,11 @@ REDRAW_CHECKPOINTS = {  # the cosmogan_redraws section's checkpoints: label -> (
     "+ histogram 1, last": ({**CONTOUR_RECIPE, "match_histogram": 1.0}, "latest"),
     "+ histogram 3, chosen": ({**CONTOUR_RECIPE, "match_histogram": 3.0}, "best"),
 }
+PIXEL_SPACE_CHECKPOINTS = {  # cosmogan_redraws_pixel_space: the recipe's chosen checkpoints, four seeds, two pixel spaces
+    **{f"cosmoGAN squash, seed {seed}": ({**CONTOUR_RECIPE, "train_seed": seed}, "best") for seed in range(6)},
+    **{f"log-normal, seed {seed}": ({**CONTOUR_RECIPE, "pixel_transform": "lognormal", "train_seed": seed}, "best")
+       for seed in range(6)},
+}
 
 SECTIONS = {
     "speed": lambda quick: [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)],
@@ -387,7 +401,12 @@ SECTIONS = {
     **{f"cosmogan_k4_modes_means_smoothed_boundary_histogram{weight:g}_batch_lr1e-4_decay_val1000_worst":
        (lambda quick, weight=weight: cosmogan_quality(quick, **CONTOUR_RECIPE, match_histogram=weight))
        for weight in (1.0, 3.0)},
+    **{f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_lognormal{f'_seed{seed}' if seed else ''}":
+       (lambda quick, seed=seed: cosmogan_quality(quick, **CONTOUR_RECIPE, pixel_transform="lognormal",
+                                                  keep_checkpoints=40, train_seed=seed)) for seed in range(6)},
     "cosmogan_redraws": lambda quick: redraw_spread(REDRAW_CHECKPOINTS, quick),
+    "cosmogan_redraws_pixel_space": lambda quick: redraw_spread(PIXEL_SPACE_CHECKPOINTS, quick),
+    "cosmogan_posthoc": posthoc_spread,
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
@@ -536,12 +555,24 @@ def markdown(result: dict) -> str:
                           f"length and the pixel histogram per bin (weight {weight:g}), learning rate 1e-4 decayed "
                           "from step 3,500 to 7,000; checkpoint chosen by 1,000 validation maps and the worst "
                           "statistic") for weight in (1, 3)),
+                       *((f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_lognormal"
+                          f"{f'_seed{seed}' if seed else ''}",
+                          MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
+                          "length, learning rate 1e-4 decayed from step 3,500 to 7,000, in a log-normal pixel space "
+                          f"(pixel_transform='lognormal'), training seed {seed}; checkpoint chosen by 1,000 "
+                          "validation maps and the worst statistic") for seed in range(6)),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
             lines += cosmogan_markdown(result[key], title)
     if "cosmogan_redraws" in result:
         lines += redraw_markdown(result["cosmogan_redraws"])
+    if "cosmogan_redraws_pixel_space" in result:
+        lines += redraw_markdown(result["cosmogan_redraws_pixel_space"],
+                                 "the cosmoGAN squash against a log-normal pixel space, six training seeds each")
+    if "cosmogan_posthoc" in result:
+        lines += redraw_markdown(result["cosmogan_posthoc"], "fixes after training (seed 0's run): pixels remapped "
+                                 "onto the training quantiles, weights averaged over checkpoints")
     if "galaxies" in result:
         lines += _galaxy_markdown(result["galaxies"])
     return "\n".join(lines)
