@@ -232,9 +232,9 @@ POSTHOC_AVERAGED = (5, 9, 13)  # posthoc_spread: how many of the last step check
 POSTHOC_CALIBRATION_MAPS = 4000  # maps drawn (generation seed 99) to fit posthoc_spread's pixel remap
 
 
-def _trained_run(options: dict) -> Path:
-    """The folder of the full run :func:`cosmogan_quality` trained with ``options``; stops if absent."""
-    run = run_folder(False, **options)
+def _trained_run(options: dict, quick: bool = False) -> Path:
+    """The folder of the (full or quick) run :func:`cosmogan_quality` trained with ``options``; stops if absent."""
+    run = run_folder(quick, **options)
     if not (run / "cosmo_run" / "latest").is_file():
         raise SystemExit(f"{run}: no trained run here; run its section first (python -m benchmarks astro:...)")
     return run
@@ -325,7 +325,7 @@ def posthoc_spread(quick: bool) -> dict:
     from scigen.io import read_sample_set
 
     seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
-    run = run_folder(True, **CONTOUR_RECIPE) if quick else _trained_run(CONTOUR_RECIPE)
+    run = _trained_run(CONTOUR_RECIPE, quick)
     test = read_sample_set(run / "maps_test.h5").samples[:n]
     chosen = resolve_checkpoint(run / "cosmo_run", "best")
     steps = list_step_checkpoints(run / "cosmo_run")

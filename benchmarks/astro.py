@@ -326,7 +326,7 @@ REDRAW_CHECKPOINTS = {  # the cosmogan_redraws section's checkpoints: label -> (
     "+ histogram 1, last": ({**CONTOUR_RECIPE, "match_histogram": 1.0}, "latest"),
     "+ histogram 3, chosen": ({**CONTOUR_RECIPE, "match_histogram": 3.0}, "best"),
 }
-PIXEL_SPACE_CHECKPOINTS = {  # cosmogan_redraws_pixel_space: the recipe's chosen checkpoints, four seeds, two pixel spaces
+PIXEL_SPACE_CHECKPOINTS = {  # cosmogan_redraws_pixel_space: the recipe's chosen checkpoints, six seeds, two pixel spaces
     **{f"cosmoGAN squash, seed {seed}": ({**CONTOUR_RECIPE, "train_seed": seed}, "best") for seed in range(6)},
     **{f"log-normal, seed {seed}": ({**CONTOUR_RECIPE, "pixel_transform": "lognormal", "train_seed": seed}, "best")
        for seed in range(6)},

@@ -35,6 +35,24 @@ if TYPE_CHECKING:
 S_CLIP = 1.0 - 1e-6
 
 
+def _finite_values(maps, who: str) -> np.ndarray:
+    """Training maps as float64, refused (naming ``who``) when empty or not finite."""
+    x = np.asarray(maps, dtype=np.float64)
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        raise InputError(f"{who}: the maps are empty or contain NaN/inf; mask or drop them first")
+    return x
+
+
+def _below_minimum(x: np.ndarray, median: float, margin: float) -> float:
+    """``min - margin * (median - min)``: an offset a margin below every value (the spread falls back to
+    the standard deviation, then 1, where the median is the minimum)."""
+    lo = float(x.min())
+    spread = median - lo
+    if spread <= 0:
+        spread = float(x.std()) or 1.0
+    return lo - margin * spread
+
+
 @dataclass(frozen=True)
 class CosmoGANTransform:
     """``s = 2y/(y + a) - 1`` with ``y = (x - offset) / scale``; exact inverse.
@@ -70,14 +88,9 @@ class CosmoGANTransform:
         smallest) inside the transform's domain; ``scale = (median - offset) / a`` puts the median at
         ``s = 0``, so the network works around the middle of its tanh range.
         """
-        x = np.asarray(maps, dtype=np.float64)
-        if x.size == 0 or not np.all(np.isfinite(x)):
-            raise InputError("CosmoGANTransform.fit: the maps are empty or contain NaN/inf; mask or drop them first")
-        lo, med = float(x.min()), float(np.median(x))
-        spread = med - lo
-        if spread <= 0:
-            spread = float(x.std()) or 1.0
-        offset = lo - margin * spread
+        x = _finite_values(maps, "CosmoGANTransform.fit")
+        med = float(np.median(x))
+        offset = _below_minimum(x, med, margin)
         return cls(a=float(a), offset=offset, scale=(med - offset) / a)
 
     def forward(self, x) -> np.ndarray:
@@ -172,14 +185,12 @@ class LogNormalTransform:
         ``min - margin * (median - min)`` as in :meth:`CosmoGANTransform.fit`. ``center`` is the mean
         of ``ln(x - offset)`` and ``width`` puts the furthest training value at ``|s| = headroom``.
         """
-        x = np.asarray(maps, dtype=np.float64)
-        if x.size == 0 or not np.all(np.isfinite(x)):
-            raise InputError("LogNormalTransform.fit: the maps are empty or contain NaN/inf; mask or drop them first")
+        x = _finite_values(maps, "LogNormalTransform.fit")
         if not 0 < headroom < 1:
             raise InputError(f"LogNormalTransform.fit: headroom must lie in (0, 1), got {headroom}")
         offset, lo = shifted_lognormal_offset(x), float(x.min())
         if offset >= lo:
-            offset = lo - margin * ((float(np.median(x)) - lo) or float(x.std()))
+            offset = _below_minimum(x, float(np.median(x)), margin)
         u = np.log(x - offset)
         center = float(u.mean())
         return cls(offset=float(offset), center=center, width=float(np.abs(u - center).max()) / headroom)
