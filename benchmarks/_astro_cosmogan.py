@@ -51,7 +51,9 @@ def run_folder(quick: bool, **options) -> Path:
                    + ("" if a.pixel_transform == "cosmogan" else f"_{a.pixel_transform}")
                    + ("" if a.lr == 2e-4 else f"_lr{a.lr:g}") + ("" if a.lr_decay is None else "_decay")
                    + ("" if a.n_val == 300 else f"_val{a.n_val}") + ("" if a.select == "mean" else f"_{a.select}")
-                   + ("" if not a.train_seed else f"_seed{a.train_seed}"))
+                   + ("" if not a.train_seed else f"_seed{a.train_seed}")
+                   + ("" if a.width == 16 else f"_w{a.width}") + ("" if a.max_steps == 8000 else f"_steps{a.max_steps}")
+                   + ("" if a.threads == 1 else f"_{a.threads}threads"))
 
 
 def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int = 5, *, ema: float | None = None,

@@ -108,6 +108,15 @@ cosmogan_nearest, cosmogan_bilinear, galaxies).
 * Fixes after training (``cosmogan_posthoc``, seed 0's run with every checkpoint kept): the chosen
   checkpoint's maps remapped onto the training maps' pixel quantiles, and the weights averaged over
   the last 5, 9 and 13 checkpoints; each drawn ten times like ``cosmogan_redraws``.
+* The recipe on both of the budget's two cores (every run above used one torch thread):
+  ``..._val1000_worst_12000steps_2threads`` spends the 1.45x faster steps on up to 12,000 steps (the
+  learning-rate decay stretched to 5,250-10,500), ``..._val1000_worst_w24_2threads`` on width 24 for
+  the same 8,000; their chosen checkpoints drawn ten times beside the one-thread recipe's
+  (``cosmogan_redraws_two_cores``).
+* Checkpoint ensembles (``cosmogan_ensembles``, ``..._seed1``, in
+  ``benchmarks/_astro_ensembles.py``): maps drawn from a mixture of several checkpoints of the recipe's
+  run, the members chosen on the validation maps (the best by the training log, or greedily), each
+  mixture drawn ten times like ``cosmogan_redraws``.
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -133,6 +142,7 @@ import numpy as np
 
 from benchmarks._astro_cosmogan import (CONTOUR_RECIPE, MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality,
                                         posthoc_spread, redraw_markdown, redraw_spread)
+from benchmarks._astro_ensembles import ensemble_markdown, ensemble_spread
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -332,6 +342,19 @@ PIXEL_SPACE_CHECKPOINTS = {  # cosmogan_redraws_pixel_space: the recipe's chosen
        for seed in range(6)},
 }
 
+# the recipe on both of the budget's cores (two torch threads, 1.45x the steps per second of one at width 16):
+# the extra speed spent on more steps (the learning-rate decay stretched with them) or on a wider network
+TWO_CORES = {
+    "_12000steps_2threads": {**CONTOUR_RECIPE, "threads": 2, "max_steps": 12000, "lr_decay": (5250, 10500),
+                             "keep_checkpoints": 50},
+    "_w24_2threads": {**CONTOUR_RECIPE, "threads": 2, "width": 24, "keep_checkpoints": 40},
+}
+TWO_CORES_CHECKPOINTS = {  # cosmogan_redraws_two_cores: the one-thread recipe's best seed beside the two-core runs
+    "one thread, width 16, 8,000 steps (seed 0)": (CONTOUR_RECIPE, "best"),
+    "two threads, width 16, 12,000 steps": (TWO_CORES["_12000steps_2threads"], "best"),
+    "two threads, width 24, 8,000 steps": (TWO_CORES["_w24_2threads"], "best"),
+}
+
 SECTIONS = {
     "speed": lambda quick: [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)],
     "spectrum_chi2": lambda quick: [_spectrum_chi2(100 if quick else 500, ln, 4 if quick else 40)
@@ -404,9 +427,14 @@ SECTIONS = {
     **{f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_lognormal{f'_seed{seed}' if seed else ''}":
        (lambda quick, seed=seed: cosmogan_quality(quick, **CONTOUR_RECIPE, pixel_transform="lognormal",
                                                   keep_checkpoints=40, train_seed=seed)) for seed in range(6)},
+    **{f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst{suffix}":
+       (lambda quick, options=options: cosmogan_quality(quick, **options)) for suffix, options in TWO_CORES.items()},
     "cosmogan_redraws": lambda quick: redraw_spread(REDRAW_CHECKPOINTS, quick),
+    "cosmogan_redraws_two_cores": lambda quick: redraw_spread(TWO_CORES_CHECKPOINTS, quick),
     "cosmogan_redraws_pixel_space": lambda quick: redraw_spread(PIXEL_SPACE_CHECKPOINTS, quick),
     "cosmogan_posthoc": posthoc_spread,
+    **{f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}":
+       (lambda quick, seed=seed: ensemble_spread({**CONTOUR_RECIPE, "train_seed": seed}, quick)) for seed in range(2)},
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
         quick, **MODES_SETTINGS, match_means=10.0, match_smoothed=3.0, lr=1e-4),
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4_seed1": lambda quick: cosmogan_quality(
@@ -561,6 +589,14 @@ def markdown(result: dict) -> str:
                           "length, learning rate 1e-4 decayed from step 3,500 to 7,000, in a log-normal pixel space "
                           f"(pixel_transform='lognormal'), training seed {seed}; checkpoint chosen by 1,000 "
                           "validation maps and the worst statistic") for seed in range(6)),
+                       ("cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_12000steps_2threads",
+                        MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
+                        "length, learning rate 1e-4 decayed from step 5,250 to 10,500, two torch threads and up to "
+                        "12,000 steps; checkpoint chosen by 1,000 validation maps and the worst statistic"),
+                       ("cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_w24_2threads",
+                        MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
+                        "length, learning rate 1e-4 decayed from step 3,500 to 7,000, width 24 on two torch threads; "
+                        "checkpoint chosen by 1,000 validation maps and the worst statistic"),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
@@ -570,9 +606,16 @@ def markdown(result: dict) -> str:
     if "cosmogan_redraws_pixel_space" in result:
         lines += redraw_markdown(result["cosmogan_redraws_pixel_space"],
                                  "the cosmoGAN squash against a log-normal pixel space, six training seeds each")
+    if "cosmogan_redraws_two_cores" in result:
+        lines += redraw_markdown(result["cosmogan_redraws_two_cores"],
+                                 "the recipe on one core against both of the budget's cores")
     if "cosmogan_posthoc" in result:
         lines += redraw_markdown(result["cosmogan_posthoc"], "fixes after training (seed 0's run): pixels remapped "
                                  "onto the training quantiles, weights averaged over checkpoints")
+    for seed in range(2):
+        key = f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}"
+        if key in result:
+            lines += ensemble_markdown(result[key], f"checkpoint ensembles, the recipe's run with training seed {seed}")
     if "galaxies" in result:
         lines += _galaxy_markdown(result["galaxies"])
     return "\n".join(lines)

@@ -1,0 +1,139 @@
+"""Checkpoint ensembles for cosmoGAN (``python -m benchmarks astro:cosmogan_ensembles``).
+
+Every run of the "In short" recipe swings between checkpoints 250 steps apart (a statistic's distance
+to its floor moves by 2x even after the learning rate has decayed to 5% of its peak), and each
+chosen checkpoint misses in its own direction. A mixture of several checkpoints of one run (each
+member draws an equal share of the maps) has, for every statistic that is a mean over maps, the
+mean of its members' biases: where the members miss in different directions, the mixture is closer
+than any of them. The members are chosen on the validation maps only: the ``ENSEMBLE_POOL``
+checkpoints with the best validation scores of the training log, then greedy forward selection
+(Caruana et al. 2004) adding the one that lowers the mixture's worst validation ratio most. Each
+mixture is then drawn ten times (``REDRAW_SEEDS``) and validated against the run's test maps, as
+``cosmogan_redraws`` does for one checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._astro_cosmogan import REDRAW_SEEDS, _draw_spread, _trained_run
+
+ENSEMBLE_POOL = 8  # candidates: the checkpoints with the lowest validation worst-ratio in the training log
+ENSEMBLE_SIZES = (2, 4)  # greedy selection stops at the largest; these sizes are drawn on the test maps
+
+
+class CheckpointMixture:
+    """Maps from several checkpoints of one run, with a model's ``sample(n, generator=...)``: (n, H, W)
+    physical maps, member i drawing its equal share (the first ``n % k`` members one more) from
+    ``generator`` in turn."""
+
+    def __init__(self, checkpoints: list[Path]):
+        from scigen.engine import load_model
+
+        self.checkpoints = list(checkpoints)
+        self.models = [load_model(c) for c in self.checkpoints]
+
+    def sample(self, n: int, *, condition=None, generator=None):
+        import torch
+
+        k = len(self.models)
+        shares = [n // k + (i < n % k) for i in range(k)]
+        return torch.cat([m.sample(s, generator=generator) for m, s in zip(self.models, shares) if s])
+
+
+def _ratios(real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
+    from scigen.astro.pipeline import validate_maps
+
+    return {r.name: r.ratio for r in validate_maps(real, fake, fov_deg=3.5, checks=None).statistics}
+
+
+def _pool(run: Path, size: int) -> list[Path]:
+    """The ``size`` step checkpoints of ``run`` with the lowest validation worst ratio in its training log."""
+    from scigen.engine.checkpoint import list_step_checkpoints
+
+    kept = {int(p.name.split("_")[1]): p for p in list_step_checkpoints(run / "cosmo_run")}
+    evals = [json.loads(line) for line in (run / "cosmo_run" / "metrics.jsonl").read_text().splitlines()]
+    scored = sorted((e["eval_stat_worst"], e["step"]) for e in evals if "eval_stat_worst" in e and e["step"] in kept)
+    return [kept[step] for _, step in scored[:size]]
+
+
+def greedy_members(pool: list[Path], validation: np.ndarray, size: int, seed: int = 0) -> list[dict]:
+    """Forward selection on the validation maps, scored as training scores a checkpoint
+    (:func:`scigen.astro.pipeline.statistics_evaluator`): start from ``pool[0]``, add the member whose
+    mixture has the lowest worst ratio, up to ``size`` members. Returns one record per size:
+    ``{"members": [paths], "worst": ratio, "ratios": {statistic: ratio}}``."""
+    from scigen.astro.pipeline import statistics_evaluator
+
+    evaluate = statistics_evaluator(validation, len(validation), fov_deg=3.5, seed=seed)
+
+    def score(members):
+        e = evaluate(CheckpointMixture(members))
+        return 10 ** e["stat_worst"], {k[:-6]: v for k, v in e.items() if k.endswith("_ratio")}
+
+    chosen = [pool[0]]
+    worst, ratios = score(chosen)
+    path = [{"members": list(chosen), "worst": worst, "ratios": ratios}]
+    while len(chosen) < size:
+        (worst, ratios), best = min(((score(chosen + [c]), c) for c in pool if c not in chosen),
+                                    key=lambda t: t[0][0])
+        chosen.append(best)
+        path.append({"members": list(chosen), "worst": worst, "ratios": ratios})
+    return path
+
+
+def ensemble_spread(options: dict, quick: bool) -> dict:
+    """For the run trained with ``options`` (every checkpoint kept): its chosen checkpoint alone, the
+    mixture of the top-k validation checkpoints, and the greedy mixtures, each drawn ten times."""
+    from scigen.engine.checkpoint import resolve_checkpoint
+    from scigen.io import read_sample_set
+
+    seeds, n = (REDRAW_SEEDS[:2], 100) if quick else (REDRAW_SEEDS, 1000)
+    run = _trained_run(options, quick)
+    test = read_sample_set(run / "maps_test.h5").samples[:n]
+    validation = read_sample_set(run / "maps_val.h5").samples[:n]
+    pool = _pool(run, 4 if quick else ENSEMBLE_POOL)
+    sizes = [s for s in ENSEMBLE_SIZES if s <= len(pool)]
+
+    def spread(members: list[Path]) -> dict:
+        import torch
+
+        mixture = CheckpointMixture(members)
+        draws = {str(seed): _ratios(test, mixture.sample(n, generator=torch.Generator().manual_seed(seed)).numpy())
+                 for seed in seeds}
+        worst = [max(d.values()) for d in draws.values()]
+        return {"steps": [int(p.name.split("_")[1]) for p in members], "draws": draws, "worst": worst,
+                "all_within_2x": sum(w <= 2.0 for w in worst)}
+
+    out: dict = {"seeds": list(seeds), "n": n, "run": run.name,
+                 "chosen checkpoint alone": _draw_spread(resolve_checkpoint(run / "cosmo_run", "best"), test, seeds, n)}
+    for k in sizes:
+        out[f"top {k} by validation"] = spread(pool[:k])
+    for record in greedy_members(pool, validation, max(sizes))[1:] if sizes else []:
+        k = len(record["members"])
+        if k in sizes:
+            out[f"greedy {k}"] = {"validation_worst": record["worst"], **spread(record["members"])}
+    return out
+
+
+def ensemble_markdown(r: dict, title: str) -> list[str]:
+    """The table of :func:`ensemble_spread`: per mixture its members, its validation score when chosen
+    greedily, and its ten test draws."""
+    lines = ["", f"### cosmoGAN: {title}", "",
+             f"Run `{r['run']}`. Each line drew {len(r['seeds'])} independent sets of {r['n']:,} maps (generation "
+             f"seeds {', '.join(map(str, r['seeds']))}), each validated against the run's same test maps; members "
+             "share the maps equally. Worst of the six distance / floor ratios, and the pixel histogram's:", "",
+             "| maps from | steps | validation worst | worst: median (range) | histogram: median (range) | draws "
+             "with all six within 2x |", "|---|---|---|---|---|---|"]
+    for label, c in r.items():
+        if label in ("seeds", "n", "run"):
+            continue
+        hist = [d["pixel_histogram"] for d in c["draws"].values()]
+        steps = ", ".join(f"{s:,}" for s in c.get("steps", [c.get("step")]))
+        chosen = f"{c['validation_worst']:.2f}" if "validation_worst" in c else "-"
+        lines.append(f"| {label} | {steps} | {chosen} | {np.median(c['worst']):.2f} ({min(c['worst']):.2f}-"
+                     f"{max(c['worst']):.2f}) | {np.median(hist):.2f} ({min(hist):.2f}-{max(hist):.2f}) | "
+                     f"{c['all_within_2x']} of {len(c['worst'])} |")
+    return lines
