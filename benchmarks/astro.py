@@ -114,9 +114,12 @@ cosmogan_nearest, cosmogan_bilinear, galaxies).
   the same 8,000; their chosen checkpoints drawn ten times beside the one-thread recipe's
   (``cosmogan_redraws_two_cores``).
 * Checkpoint ensembles (``cosmogan_ensembles``, ``..._seed1``, in
-  ``benchmarks/_astro_ensembles.py``): maps drawn from a mixture of several checkpoints of the recipe's
+  ``benchmarks/_astro_selection.py``): maps drawn from a mixture of several checkpoints of the recipe's
   run, the members chosen on the validation maps (the best by the training log, or greedily), each
   mixture drawn ten times like ``cosmogan_redraws``.
+* The checkpoint chosen on three validation draws instead of one (``cosmogan_reselect``,
+  ``cosmogan_reselect_lognormal``): every kept checkpoint of the recipe's runs (both pixel spaces)
+  scored on two more draws of generated maps, the lowest median chosen and drawn ten times.
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -142,7 +145,7 @@ import numpy as np
 
 from benchmarks._astro_cosmogan import (CONTOUR_RECIPE, MODES_SETTINGS, WORK, cosmogan_markdown, cosmogan_quality,
                                         posthoc_spread, redraw_markdown, redraw_spread)
-from benchmarks._astro_ensembles import ensemble_markdown, ensemble_spread
+from benchmarks._astro_selection import ensemble_markdown, ensemble_spread, reselect_markdown, reselect_spread
 
 
 def _best_time(fn, repeats: int = 3) -> float:
@@ -355,6 +358,12 @@ TWO_CORES_CHECKPOINTS = {  # cosmogan_redraws_two_cores: the one-thread recipe's
     "two threads, width 24, 8,000 steps": (TWO_CORES["_w24_2threads"], "best"),
 }
 
+RESELECT_RUNS = {  # cosmogan_reselect(_lognormal): the recipe's runs that kept every checkpoint
+    **{f"cosmoGAN squash, seed {seed}": {**CONTOUR_RECIPE, "train_seed": seed} for seed in range(3)},
+    **{f"log-normal, seed {seed}": {**CONTOUR_RECIPE, "pixel_transform": "lognormal", "train_seed": seed}
+       for seed in range(6)},
+}
+
 SECTIONS = {
     "speed": lambda quick: [_speed(64, 200 if quick else 2000, 3.5), _speed(256, 20 if quick else 200, 14.0)],
     "spectrum_chi2": lambda quick: [_spectrum_chi2(100 if quick else 500, ln, 4 if quick else 40)
@@ -433,6 +442,10 @@ SECTIONS = {
     "cosmogan_redraws_two_cores": lambda quick: redraw_spread(TWO_CORES_CHECKPOINTS, quick),
     "cosmogan_redraws_pixel_space": lambda quick: redraw_spread(PIXEL_SPACE_CHECKPOINTS, quick),
     "cosmogan_posthoc": posthoc_spread,
+    "cosmogan_reselect": lambda quick: {label: reselect_spread(options, quick)
+                                        for label, options in RESELECT_RUNS.items() if "squash" in label},
+    "cosmogan_reselect_lognormal": lambda quick: {label: reselect_spread(options, quick)
+                                                  for label, options in RESELECT_RUNS.items() if "log-normal" in label},
     **{f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}":
        (lambda quick, seed=seed: ensemble_spread({**CONTOUR_RECIPE, "train_seed": seed}, quick)) for seed in range(2)},
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
@@ -612,6 +625,7 @@ def markdown(result: dict) -> str:
     if "cosmogan_posthoc" in result:
         lines += redraw_markdown(result["cosmogan_posthoc"], "fixes after training (seed 0's run): pixels remapped "
                                  "onto the training quantiles, weights averaged over checkpoints")
+    lines += reselect_markdown({**result.get("cosmogan_reselect", {}), **result.get("cosmogan_reselect_lognormal", {})})
     for seed in range(2):
         key = f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}"
         if key in result:
