@@ -148,14 +148,17 @@ def ensemble_markdown(r: dict, title: str) -> list[str]:
 
 
 RESELECT_DRAWS = (100, 101)  # generation seeds of the extra validation draws (training's own is its train_seed)
+RESELECT_MAP_SEEDS = (4, 5)  # simulation seeds of fresh validation sets (train 0, test 1, validation 3)
 
 
-def reselect_spread(options: dict, quick: bool) -> dict:
+def reselect_spread(options: dict, quick: bool, fresh_maps: bool = False) -> dict:
     """For the run trained with ``options`` (every checkpoint kept): each step checkpoint's worst
-    validation ratio on its training draw and on ``RESELECT_DRAWS``, the checkpoint with the lowest
-    median chosen, and it and training's choice drawn ten times on the test maps. Returns
-    ``{"run", "seeds", "n", "validation": {step: [worst per draw]}, "chosen by one draw": spread,
-    "chosen by the median of three": spread}``."""
+    validation ratio on its training draw and on ``RESELECT_DRAWS`` (against the run's validation
+    maps, or with ``fresh_maps`` against fresh simulated sets of seeds ``RESELECT_MAP_SEEDS``), the
+    checkpoint with the lowest median chosen, and it and training's choice drawn ten times on the
+    test maps. Returns ``{"run", "seeds", "n", "fresh_maps", "validation": {step: [worst per draw]},
+    "chosen by one draw": spread, "chosen by the median of three": spread}``."""
+    from scigen.astro.maps import MapSimulator
     from scigen.astro.pipeline import statistics_evaluator
     from scigen.engine import load_model, read_checkpoint_config
     from scigen.engine.checkpoint import list_step_checkpoints, resolve_checkpoint
@@ -167,7 +170,9 @@ def reselect_spread(options: dict, quick: bool) -> dict:
     validation = read_sample_set(run / "maps_val.h5").samples[:n]
     logged = {e["step"]: 10 ** e["eval_stat_worst"] for e in map(json.loads, (run / "cosmo_run" / "metrics.jsonl")
                                                                    .read_text().splitlines()) if "eval_stat_worst" in e}
-    evaluators = [statistics_evaluator(validation, n, fov_deg=3.5, seed=seed) for seed in RESELECT_DRAWS]
+    sets = ([MapSimulator(64, 3.5, lognormal=True).sample(n, seed) for seed in RESELECT_MAP_SEEDS] if fresh_maps
+            else [validation] * len(RESELECT_DRAWS))
+    evaluators = [statistics_evaluator(maps, n, fov_deg=3.5, seed=seed) for maps, seed in zip(sets, RESELECT_DRAWS)]
     scores, paths = {}, {}
     for checkpoint in list_step_checkpoints(run / "cosmo_run"):
         step = read_checkpoint_config(checkpoint)["step"]
@@ -176,7 +181,8 @@ def reselect_spread(options: dict, quick: bool) -> dict:
         paths[step] = checkpoint
     by_median = min(scores, key=lambda step: (np.median(scores[step]), step))
     chosen = resolve_checkpoint(run / "cosmo_run", "best")
-    return {"run": run.name, "seeds": list(seeds), "n": n, "validation": {str(k): v for k, v in scores.items()},
+    return {"run": run.name, "seeds": list(seeds), "n": n, "fresh_maps": fresh_maps,
+            "validation": {str(k): v for k, v in scores.items()},
             "chosen by one draw": _draw_spread(chosen, test, seeds, n),
             "chosen by the median of three": _draw_spread(paths[by_median], test, seeds, n)}
 
@@ -186,10 +192,14 @@ def reselect_markdown(results: dict[str, dict]) -> list[str]:
     if not results:
         return []
     r0 = next(iter(results.values()))
-    lines = ["", "### cosmoGAN: the checkpoint chosen on three validation draws instead of one", "",
-             f"Every kept checkpoint scored on {1 + len(RESELECT_DRAWS)} draws of {r0['n']:,} maps against the same "
-             "validation maps (training's draw and generation seeds "
-             f"{', '.join(map(str, RESELECT_DRAWS))}); the lowest median of the worst ratio chosen. Both choices then drew "
+    against = (f"training's draw against the validation maps, and generation seeds {', '.join(map(str, RESELECT_DRAWS))} "
+               f"against fresh sets simulated with seeds {', '.join(map(str, RESELECT_MAP_SEEDS))}"
+               if r0.get("fresh_maps") else "the same validation maps (training's draw and generation seeds "
+               f"{', '.join(map(str, RESELECT_DRAWS))})")
+    lines = ["", "### cosmoGAN: the checkpoint chosen on three validation draws instead of one"
+             + (", two of them against fresh validation maps" if r0.get("fresh_maps") else ""), "",
+             f"Every kept checkpoint scored on {1 + len(RESELECT_DRAWS)} draws of {r0['n']:,} maps: {against}; "
+             "the lowest median of the worst ratio chosen. Both choices then drew "
              f"{len(r0['seeds'])} sets of maps against the test maps (worst ratio, median (range)):", "",
              "| run | one draw: step | its three validation draws | test | median of three: step | its three validation "
              "draws | test |", "|---|---|---|---|---|---|---|"]

@@ -119,7 +119,8 @@ cosmogan_nearest, cosmogan_bilinear, galaxies).
   mixture drawn ten times like ``cosmogan_redraws``.
 * The checkpoint chosen on three validation draws instead of one (``cosmogan_reselect``,
   ``cosmogan_reselect_lognormal``): every kept checkpoint of the recipe's runs (both pixel spaces)
-  scored on two more draws of generated maps, the lowest median chosen and drawn ten times.
+  scored on two more draws of generated maps, the lowest median chosen and drawn ten times; with
+  ``_fresh`` the two extra draws are scored against fresh simulated validation sets.
 * cosmoGAN with anti-aliased transposed convolutions (``cosmogan_blur``, ``upsample="transpose_blur"``):
   each hidden stage's transposed convolution followed by a fixed [1, 2, 1]^2 / 16 low-pass, which
   removes the period-2 pattern of that stage (the lattice of excess power at multiples of k = 4 in
@@ -446,6 +447,9 @@ SECTIONS = {
                                         for label, options in RESELECT_RUNS.items() if "squash" in label},
     "cosmogan_reselect_lognormal": lambda quick: {label: reselect_spread(options, quick)
                                                   for label, options in RESELECT_RUNS.items() if "log-normal" in label},
+    **{f"cosmogan_reselect{suffix}_fresh": (lambda quick, kind=kind: {
+        label: reselect_spread(options, quick, fresh_maps=True) for label, options in RESELECT_RUNS.items()
+        if kind in label}) for suffix, kind in (("", "squash"), ("_lognormal", "log-normal"))},
     **{f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}":
        (lambda quick, seed=seed: ensemble_spread({**CONTOUR_RECIPE, "train_seed": seed}, quick)) for seed in range(2)},
     "cosmogan_k4_modes_means_smoothed3_batch_lr1e-4": lambda quick: cosmogan_quality(
@@ -625,7 +629,9 @@ def markdown(result: dict) -> str:
     if "cosmogan_posthoc" in result:
         lines += redraw_markdown(result["cosmogan_posthoc"], "fixes after training (seed 0's run): pixels remapped "
                                  "onto the training quantiles, weights averaged over checkpoints")
-    lines += reselect_markdown({**result.get("cosmogan_reselect", {}), **result.get("cosmogan_reselect_lognormal", {})})
+    for fresh in ("", "_fresh"):
+        lines += reselect_markdown({**result.get(f"cosmogan_reselect{fresh}", {}),
+                                    **result.get(f"cosmogan_reselect_lognormal{fresh}", {})})
     for seed in range(2):
         key = f"cosmogan_ensembles{f'_seed{seed}' if seed else ''}"
         if key in result:
