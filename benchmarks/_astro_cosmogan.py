@@ -242,27 +242,34 @@ def _trained_run(options: dict, quick: bool = False) -> Path:
     return run
 
 
+def validated_draws(draw, test: np.ndarray, seeds) -> dict:
+    """``draw(seed) -> maps`` for each generation seed, each set validated against ``test``:
+    ``{"draws": {seed: {statistic: ratio}}, "worst": [per draw], "all_within_2x": count}``."""
+    from scigen.astro.pipeline import validate_maps
+
+    draws = {str(seed): {r.name: r.ratio for r in validate_maps(test, draw(seed), fov_deg=3.5, checks=None).statistics}
+             for seed in seeds}
+    worst = [max(d.values()) for d in draws.values()]
+    return {"draws": draws, "worst": worst, "all_within_2x": sum(w <= 2.0 for w in worst)}
+
+
 def _draw_spread(checkpoint: Path, test: np.ndarray, seeds, n: int, post=None) -> dict:
-    """``n`` maps from ``checkpoint`` per generation seed (passed through ``post`` when given), each
-    validated against ``test``: ``{"step", "draws": {seed: {statistic: ratio}}, "worst": [per draw],
-    "all_within_2x": count}``."""
+    """``n`` maps from ``checkpoint`` per generation seed (through :func:`scigen.astro.pipeline.generate`,
+    then ``post`` when given), each validated against ``test``: ``{"step", **validated_draws}``."""
     import tempfile
 
-    from scigen.astro.pipeline import generate, validate_maps
+    from scigen.astro.pipeline import generate
     from scigen.engine import read_checkpoint_config
     from scigen.io import read_sample_set
 
-    draws = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in seeds:
+        def draw(seed):
             path = Path(tmp) / f"fake{seed}.h5"
             generate(checkpoint, n, path, seed=seed, overwrite=True)
             maps = read_sample_set(path).samples
-            report = validate_maps(test, maps if post is None else post(maps), fov_deg=3.5, checks=None)
-            draws[str(seed)] = {r.name: r.ratio for r in report.statistics}
-    worst = [max(d.values()) for d in draws.values()]
-    return {"step": read_checkpoint_config(checkpoint)["step"], "draws": draws, "worst": worst,
-            "all_within_2x": sum(w <= 2.0 for w in worst)}
+            return maps if post is None else post(maps)
+
+        return {"step": read_checkpoint_config(checkpoint)["step"], **validated_draws(draw, test, seeds)}
 
 
 def redraw_spread(checkpoints: dict[str, tuple[dict, str]], quick: bool) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._astro_cosmogan import REDRAW_SEEDS, _draw_spread, _trained_run
+from benchmarks._astro_cosmogan import REDRAW_SEEDS, _draw_spread, _trained_run, validated_draws
 
 ENSEMBLE_POOL = 8  # candidates: the checkpoints with the lowest validation worst-ratio in the training log
 ENSEMBLE_SIZES = (2, 4)  # greedy selection stops at the largest; these sizes are drawn on the test maps
@@ -52,10 +52,10 @@ class CheckpointMixture:
         return torch.cat([m.sample(s, generator=generator) for m, s in zip(self.models, shares) if s])
 
 
-def _ratios(real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
-    from scigen.astro.pipeline import validate_maps
-
-    return {r.name: r.ratio for r in validate_maps(real, fake, fov_deg=3.5, checks=None).statistics}
+def _logged_worst(run: Path) -> dict[int, float]:
+    """Step -> worst validation ratio (not its log) of each checkpoint in ``run``'s training log."""
+    evals = map(json.loads, (run / "cosmo_run" / "metrics.jsonl").read_text().splitlines())
+    return {e["step"]: 10 ** e["eval_stat_worst"] for e in evals if "eval_stat_worst" in e}
 
 
 def _pool(run: Path, size: int) -> list[Path]:
@@ -63,8 +63,7 @@ def _pool(run: Path, size: int) -> list[Path]:
     from scigen.engine.checkpoint import list_step_checkpoints
 
     kept = {int(p.name.split("_")[1]): p for p in list_step_checkpoints(run / "cosmo_run")}
-    evals = [json.loads(line) for line in (run / "cosmo_run" / "metrics.jsonl").read_text().splitlines()]
-    scored = sorted((e["eval_stat_worst"], e["step"]) for e in evals if "eval_stat_worst" in e and e["step"] in kept)
+    scored = sorted((worst, step) for step, worst in _logged_worst(run).items() if step in kept)
     return [kept[step] for _, step in scored[:size]]
 
 
@@ -109,11 +108,8 @@ def ensemble_spread(options: dict, quick: bool) -> dict:
         import torch
 
         mixture = CheckpointMixture(members)
-        draws = {str(seed): _ratios(test, mixture.sample(n, generator=torch.Generator().manual_seed(seed)).numpy())
-                 for seed in seeds}
-        worst = [max(d.values()) for d in draws.values()]
-        return {"steps": [int(p.name.split("_")[1]) for p in members], "draws": draws, "worst": worst,
-                "all_within_2x": sum(w <= 2.0 for w in worst)}
+        return {"steps": [int(p.name.split("_")[1]) for p in members], **validated_draws(
+            lambda seed: mixture.sample(n, generator=torch.Generator().manual_seed(seed)).numpy(), test, seeds)}
 
     out: dict = {"seeds": list(seeds), "n": n, "run": run.name,
                  "chosen checkpoint alone": _draw_spread(resolve_checkpoint(run / "cosmo_run", "best"), test, seeds, n)}
@@ -168,8 +164,7 @@ def reselect_spread(options: dict, quick: bool, fresh_maps: bool = False) -> dic
     run = _trained_run(options, quick)
     test = read_sample_set(run / "maps_test.h5").samples[:n]
     validation = read_sample_set(run / "maps_val.h5").samples[:n]
-    logged = {e["step"]: 10 ** e["eval_stat_worst"] for e in map(json.loads, (run / "cosmo_run" / "metrics.jsonl")
-                                                                   .read_text().splitlines()) if "eval_stat_worst" in e}
+    logged = _logged_worst(run)
     sets = ([MapSimulator(64, 3.5, lognormal=True).sample(n, seed) for seed in RESELECT_MAP_SEEDS] if fresh_maps
             else [validation] * len(RESELECT_DRAWS))
     evaluators = [statistics_evaluator(maps, n, fov_deg=3.5, seed=seed) for maps, seed in zip(sets, RESELECT_DRAWS)]

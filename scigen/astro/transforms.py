@@ -254,6 +254,6 @@ def transform_from_json(text: str | dict | None) -> PixelTransform | None:
 
 def as_transform(obj) -> PixelTransform | None:
     """Accept a transform, its JSON (str or dict), or None."""
-    if obj is None or isinstance(obj, (CosmoGANTransform, LogNormalTransform)):
+    if obj is None or isinstance(obj, tuple(TRANSFORMS.values())):
         return obj
     return transform_from_json(obj)
