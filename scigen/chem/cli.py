@@ -13,6 +13,8 @@
     scigen chem train-vae  --smiles train.smi --out runs/vae
     scigen chem generate   --model runs/vae --prototype "CC(=O)Oc1ccccc1C(=O)O" --n 1000 --diversity 0.5
                            --out variations.smi
+    scigen chem fit-prior  --model runs/vae --smiles train.smi [--components 20]
+    scigen chem sample     --model runs/vae --latent-prior runs/vae/latent_prior.npz --method beam --out s.smi
 
 Inputs: .smi / .csv / .tsv (optionally .gz; a 'smiles' column or --column) or .sdf. Outputs by
 extension: .smi, .csv, .tsv (optionally .gz) or .sdf; every file is written atomically. Train

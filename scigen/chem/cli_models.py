@@ -1,4 +1,4 @@
-"""``scigen chem`` verbs of the generators: train-lstm, train-vae, fine-tune, sample, generate.
+"""``scigen chem`` verbs of the generators: train-lstm, train-vae, fine-tune, sample, generate, fit-prior.
 
 Registered by :mod:`scigen.chem.cli` (see its docstring for the command lines); the work is done by
 :mod:`scigen.chem.pipeline`, imported when a verb runs.
@@ -67,8 +67,26 @@ def _sample(args) -> int:
         if path:
             _check_out(path, args.overwrite)
     summary = sample(args.model, args.n, args.out, temperature=args.temperature, seed=args.seed, filt=args.filter,
-                     sdf=args.sdf, raw_out=args.raw, report=args.report, constrained=args.constrained)
+                     sdf=args.sdf, raw_out=args.raw, report=args.report, constrained=args.constrained,
+                     method=args.method, beam_width=args.beam_width, latent_prior=args.latent_prior)
     _report_generation(summary, args.out)
+    return 0
+
+
+def _fit_prior(args) -> int:
+    from pathlib import Path
+
+    from scigen.chem.latent import fit_prior
+
+    _set_threads(args.threads)
+    out = args.out or str(Path(args.model) / "latent_prior.npz")
+    _check_out(out, args.overwrite)
+    _, summary = fit_prior(args.model, args.smiles, out, components=args.components,
+                           max_molecules=args.max_molecules, seed=args.seed)
+    print(f"fitted a {summary['components']}-component latent prior to the codes of {summary['n_encoded']:,} "
+          f"molecules of {summary['source']} (of {summary['n_in']:,} read)")
+    print(f"wrote {summary['out']}; sample from it with `scigen chem sample --model {args.model} "
+          f"--latent-prior {summary['out']} ...`")
     return 0
 
 
@@ -182,8 +200,25 @@ def register_models(verbs, inputs) -> None:
     p.add_argument("--model", required=True, help="run or checkpoint directory (character LSTM, or the VAE's prior)")
     p.add_argument("--out", required=True, help="kept molecules: .smi or .csv (optionally .gz)")
     p.add_argument("--raw", help="also write every raw sampled string (invalid and empty ones included) to this .csv")
+    p.add_argument("--method", choices=("sample", "beam"), default="sample",
+                   help="VAE decoding: sampling at --temperature, or each code's most likely SMILES by beam search")
+    p.add_argument("--beam-width", type=int, default=5)
+    p.add_argument("--latent-prior", help="VAE: draw codes from this fitted prior (.npz from fit-prior), not N(0, I)")
     generation(p, 10000)
     p.set_defaults(func=_sample)
+
+    p = verbs.add_parser("fit-prior", help="fit a Gaussian mixture to a trained VAE's codes of its training set "
+                                           "(ex-post density estimation), to sample from instead of N(0, I)")
+    p.add_argument("--model", required=True, help="run or checkpoint directory of a prototype VAE")
+    inputs(p, "molecules to encode (the model's training set)")
+    p.add_argument("--out", help="the prior (.npz; default: <model>/latent_prior.npz)")
+    p.add_argument("--components", type=int, default=20, help="mixture components (default 20)")
+    p.add_argument("--max-molecules", type=int, default=20000,
+                   help="encode at most this many (a random subset; default 20,000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=_fit_prior)
 
     p = verbs.add_parser("generate", help="variations around a prototype molecule from a trained prototype VAE")
     p.add_argument("--model", required=True, help="run or checkpoint directory of a prototype VAE")

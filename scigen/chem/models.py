@@ -314,11 +314,17 @@ class PrototypeVAE(_SmilesModel):
 
     @torch.no_grad()
     def sample(self, n: int, *, condition=None, generator: torch.Generator | None = None, temperature: float = 1.0,
-               method: str = "sample", beam_width: int = 5, batch_size: int = 1024, constrained: bool = False) -> list[str]:
-        """``n`` raw SMILES decoded from latent codes drawn from the prior N(0, I) (see :meth:`decode`)."""
+               method: str = "sample", beam_width: int = 5, batch_size: int = 1024, constrained: bool = False,
+               prior=None) -> list[str]:
+        """``n`` raw SMILES decoded (see :meth:`decode`) from latent codes drawn from the prior N(0, I),
+        or from ``prior``, a :class:`~scigen.chem.latent.LatentMixture` fitted to this model's codes."""
+        if prior is not None and prior.latent_dim != self.latent_dim:
+            raise InputError(f"the latent prior has {prior.latent_dim} dimensions, the model's code {self.latent_dim}: "
+                             f"it was fitted to another model")
         out: list[str] = []
         for start in range(0, n, batch_size):
-            z = torch.randn(min(batch_size, n - start), self.latent_dim, generator=generator)
+            m = min(batch_size, n - start)
+            z = torch.randn(m, self.latent_dim, generator=generator) if prior is None else prior.sample(m, generator)
             out += self.decode(z, method=method, temperature=temperature, generator=generator, beam_width=beam_width,
                                constrained=constrained)
         return out

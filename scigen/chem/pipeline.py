@@ -223,23 +223,40 @@ def _write_outputs(kept: list[str], out, sdf, report_path, report: dict, columns
 
 
 def sample(model, n: int, out=None, *, temperature: float = 1.0, seed: int = 0, filt: str = "valid", sdf=None,
-           raw_out=None, report=None, constrained: bool = False) -> dict:
+           raw_out=None, report=None, constrained: bool = False, method: str = "sample", beam_width: int = 5,
+           latent_prior=None) -> dict:
     """Sample ``n`` molecules from a trained generator (LSTM, or the VAE's prior), filter them and
     write the kept ones (``out``: .smi/.csv; ``sdf``: SDF too; ``raw_out``: every raw string, a .csv).
     ``constrained``: decode with the SMILES syntax mask (:mod:`scigen.chem.syntax`).
+    VAE only: ``method`` "beam" decodes each code to its most likely SMILES (beam of ``beam_width``);
+    ``latent_prior`` (a .npz from :func:`scigen.chem.latent.fit_prior`) draws the codes from the
+    mixture fitted to the training set's codes instead of N(0, I).
 
     Returns a summary: counts kept and dropped by reason, molecules/s of sampling, file paths.
     """
     import torch
 
     m = load(model)
+    vae_only = {"method": method != "sample", "latent_prior": latent_prior is not None}
+    if m.name != VAE and any(vae_only.values()):
+        raise InputError(f"{', '.join(k for k, v in vae_only.items() if v)}: only the prototype VAE decodes latent "
+                         f"codes; {m.name} samples token by token (leave these options out)")
+    options = {"temperature": temperature, "constrained": constrained}
+    if m.name == VAE:
+        from scigen.chem.latent import load_prior
+
+        prior = None if latent_prior is None else load_prior(latent_prior, m)
+        options.update(method=method, beam_width=beam_width, prior=prior)
     gen = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
-    raw = m.sample(n, generator=gen, temperature=temperature, constrained=constrained)
+    raw = m.sample(n, generator=gen, **options)
     seconds = time.perf_counter() - t0
     result = filter_generated(raw, filt)
     summary = {"model": m.name, "checkpoint": (getattr(m, "checkpoint_info", None) or {}).get("path"), "n": n,
-               "temperature": temperature, "constrained": constrained, "seed": seed, "sampling_seconds": round(seconds, 2),
+               "temperature": temperature, "constrained": constrained, "seed": seed,
+               **({"method": method, "latent_prior": None if latent_prior is None else str(latent_prior)}
+                  if m.name == VAE else {}),
+               "sampling_seconds": round(seconds, 2),
                "molecules_per_s": round(n / seconds, 1), "filter": {"name": filt, **result.to_dict()}}
     if raw_out is not None:
         from scigen.chem.files import write_smiles

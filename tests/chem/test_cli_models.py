@@ -83,6 +83,19 @@ def test_generators_from_the_command_line(tmp_path, capsys):
                  "--out", str(tmp_path / "y.smi")]) == 2
     assert "not a valid molecule" in capsys.readouterr().err
 
+    # a fitted latent prior: codes drawn from a mixture over the training molecules' codes, decoded by beam
+    assert main(["chem", "fit-prior", "--model", str(tmp_path / "vae"), "--smiles", str(train), "--components", "2",
+                 "--threads", "1"]) == 0
+    prior = tmp_path / "vae" / "latent_prior.npz"
+    assert prior.exists() and "24 molecules" in capsys.readouterr().out  # the 24 distinct, valid ones
+    assert main(["chem", "sample", "--model", str(tmp_path / "vae"), "--latent-prior", str(prior), "--method", "beam",
+                 "--beam-width", "3", "--n", "20", "--out", str(tmp_path / "fitted.smi")]) == 0
+    fitted = json.loads((tmp_path / "fitted.filter.json").read_text())
+    assert fitted["method"] == "beam" and fitted["latent_prior"] == str(prior) and fitted["filter"]["n_in"] == 20
+    assert main(["chem", "sample", "--model", str(tmp_path / "lstm"), "--latent-prior", str(prior), "--n", "5",
+                 "--out", str(tmp_path / "z.smi")]) == 2
+    assert "only the prototype VAE" in capsys.readouterr().err
+
     out = tmp_path / "report"
     # (FCD and the permutation checks are left out for time: tests/chem/test_stats.py covers them)
     code = main(["validate", "--real", str(test), "--fake", str(sampled), "--train", str(train), "--out", str(out),
