@@ -73,6 +73,8 @@ class LatentMixture:
         codes = np.asarray(codes, dtype=np.float64)
         if codes.ndim != 2 or not np.all(np.isfinite(codes)):
             raise InputError(f"latent codes must be a finite (N, D) array, got shape {codes.shape}")
+        if components < 1:
+            raise InputError(f"a latent mixture needs at least 1 component, got {components}")
         if len(codes) < 2 * components:
             raise InputError(f"{len(codes)} codes are too few for {components} mixture components; encode at least "
                              f"{2 * components} molecules or ask for fewer components")

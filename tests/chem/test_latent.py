@@ -38,6 +38,8 @@ def test_mixture_recovers_a_known_mixture_and_samples_from_it():
     assert torch.equal(mix.sample(5, torch.Generator().manual_seed(2)), mix.sample(5, torch.Generator().manual_seed(2)))
     with pytest.raises(InputError, match="too few"):
         LatentMixture.fit(codes[:3], components=2)
+    with pytest.raises(InputError, match="at least 1 component"):
+        LatentMixture.fit(codes, components=0)
 
 
 def test_mixture_file_round_trips_and_bad_files_are_named(tmp_path):
