@@ -278,7 +278,7 @@ def test_histogram_term_alone_pulls_a_rescaled_field_back(lognormal):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    assert float(amplitude) == pytest.approx(1.0, abs=0.015) and abs(float(offset)) < 0.03
+    assert amplitude.item() == pytest.approx(1.0, abs=0.015) and abs(offset.item()) < 0.03
 
 
 def test_matching_needs_its_target_and_the_cli_stores_it(tmp_path, lognormal):
