@@ -177,7 +177,9 @@ def register_models(verbs, inputs) -> None:
     training_data(p)
     p.add_argument("--latent-dim", type=int, default=64, help="latent code width (default 64)")
     p.add_argument("--kl-weight", type=float, default=0.05,
-                   help="final KL weight per token (default 0.05; MOSES' VAE weights its KL as 1.8 would here)")
+                   help="final KL weight per token (default 0.05, for variations around a prototype; 0.4 with "
+                        "`sample --method beam` for samples from the prior; MOSES' VAE weights its KL as 1.8 would "
+                        "here, which collapses the code; docs/chem.md section 7)")
     p.add_argument("--kl-warmup", type=int, help="steps of linear KL annealing (default: half of --steps)")
     add_training_arguments(p, steps=5000, batch_size=128, grad_clip=5.0)
     p.set_defaults(func=_train_vae)
