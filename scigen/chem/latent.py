@@ -125,6 +125,11 @@ class LatentMixture:
             raise InputError(f"latent prior '{path}': {err}") from err
 
 
+def _weights_sha256(model) -> str:
+    """SHA-256 of the checkpoint weights ``model`` was loaded from ('' for a model built in memory)."""
+    return (getattr(model, "checkpoint_info", None) or {}).get("weights_sha256") or ""
+
+
 def fit_prior(model, smiles, out=None, *, components: int = 20, max_molecules: int = 20_000, seed: int = 0,
               batch_size: int = 1000) -> tuple[LatentMixture, dict]:
     """Fit a :class:`LatentMixture` to the posterior means of ``smiles`` (a file or a list; the
@@ -137,7 +142,7 @@ def fit_prior(model, smiles, out=None, *, components: int = 20, max_molecules: i
     """
     from scigen.chem.mol import canonical
     from scigen.chem.pipeline import VAE, load, read_input
-    from scigen.chem.prototypes import encodable
+    from scigen.chem.prototypes import fits_model
 
     vae = load(model, expected=VAE)
     raw, source = read_input(smiles)
@@ -148,7 +153,7 @@ def fit_prior(model, smiles, out=None, *, components: int = 20, max_molecules: i
         canon = list(dict.fromkeys(c for c in (canonical(raw[i]) if raw[i] else None for i in order[start:start + 10_000])
                                    if c is not None and c not in seen))
         seen.update(canon)
-        usable += [s for s, ok in zip(canon, encodable(vae, canon)) if ok]
+        usable += [s for s, ok in zip(canon, fits_model(vae, canon)) if ok]
         if len(usable) >= max_molecules:
             usable = usable[:max_molecules]
             break
@@ -157,7 +162,7 @@ def fit_prior(model, smiles, out=None, *, components: int = 20, max_molecules: i
                          f"{components}-component latent prior needs at least {2 * components}")
     codes = torch.cat([vae.encode_latent(usable[i:i + batch_size], source=source)[0].cpu()
                        for i in range(0, len(usable), batch_size)]).numpy()
-    sha = (getattr(vae, "checkpoint_info", None) or {}).get("weights_sha256") or ""
+    sha = _weights_sha256(vae)
     mixture = LatentMixture.fit(codes, components, seed=seed, weights_sha256=sha)
     summary = {"source": source, "n_in": len(raw), "n_encoded": len(usable), "components": components,
                "latent_dim": mixture.latent_dim, "weights_sha256": sha}
@@ -170,7 +175,7 @@ def load_prior(path, model) -> LatentMixture:
     """The mixture at ``path``, checked against ``model``: the same latent width and, where both
     record it, the same checkpoint weights."""
     mixture = LatentMixture.load(path)
-    sha = (getattr(model, "checkpoint_info", None) or {}).get("weights_sha256") or ""
+    sha = _weights_sha256(model)
     if mixture.weights_sha256 and sha and mixture.weights_sha256 != sha:
         raise InputError(f"latent prior '{path}' was fitted to other weights (sha256 {mixture.weights_sha256[:12]}...) "
                          f"than this model's ({sha[:12]}...); refit it with `scigen chem fit-prior --model ...`")

@@ -81,10 +81,15 @@ def encodable(model, smiles: Sequence[str]) -> list[bool]:
     most ``model.max_len`` tokens (of SMILES, or of SELFIES for a SELFIES model)."""
     from scigen.chem.mol import canonical
 
+    return fits_model(model, [canonical(s) if s else None for s in smiles])
+
+
+def fits_model(model, canonical_smiles: Sequence[str | None]) -> list[bool]:
+    """:func:`encodable` for SMILES already canonical (None for an invalid molecule): whether each
+    has only vocabulary tokens and at most ``model.max_len`` of them."""
     vocab = model.vocabulary
     ok = []
-    for s in smiles:
-        c = canonical(s) if s else None
+    for c in canonical_smiles:
         if c is None:
             ok.append(False)
             continue
