@@ -48,6 +48,7 @@ def run_folder(quick: bool, **options) -> Path:
                    + ("" if not a.match_boundary else f"_boundary{a.match_boundary:g}")
                    + ("" if not a.match_histogram else f"_histogram{a.match_histogram:g}")
                    + ("" if a.sample_norm == "running" else f"_{a.sample_norm}norm")
+                   + ("" if not a.r1 else f"_r1{a.r1:g}")
                    + ("" if a.pixel_transform == "cosmogan" else f"_{a.pixel_transform}")
                    + ("" if a.lr == 2e-4 else f"_lr{a.lr:g}") + ("" if a.lr_decay is None else "_decay")
                    + ("" if a.n_val == 300 else f"_val{a.n_val}") + ("" if a.select == "mean" else f"_{a.select}")
@@ -60,7 +61,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                      width: int = 16, d_batch: str = "separate", d_norm: str = "batch", match: float = 0.0,
                      match_modes: float = 0.0, match_spectrum: float | None = None, match_means: float = 0.0,
                      match_smoothed: float = 0.0, match_boundary: float = 0.0, match_histogram: float = 0.0,
-                     sample_norm: str = "running", pixel_transform: str = "cosmogan",
+                     sample_norm: str = "running", pixel_transform: str = "cosmogan", r1: float = 0.0,
                      lr: float = 2e-4,
                      lr_decay: tuple[int, int] | None = None,
                      budget_s: float = 30 * 60.0, max_steps: int = 8000, round_steps: int = 500, every: int = 250,
@@ -104,7 +105,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
                       d_batch=d_batch, d_norm=d_norm, match_spectrum=match_spectrum, match_pixels=match,
                       match_modes=match_modes, match_means=match_means,
                       match_smoothed=match_smoothed, match_boundary=match_boundary,
-                      match_histogram=match_histogram, sample_norm=sample_norm, pixel_transform=pixel_transform,
+                      match_histogram=match_histogram, sample_norm=sample_norm, pixel_transform=pixel_transform, r1=r1,
                       lr=lr, lr_decay=lr_decay,
                       resume=steps > round_steps, validation=val_maps, validation_maps=n_val, select=select)
         last = r.elapsed_s
@@ -140,7 +141,7 @@ def cosmogan_quality(quick: bool, upsample: str = "transpose", kernel_size: int 
             "kernel_size": kernel_size, "ema": ema, "d_batch": d_batch, "d_norm": d_norm, "match": match,
             "match_spectrum": match_spectrum, "match_modes": match_modes, "match_means": match_means,
             "match_smoothed": match_smoothed, "match_boundary": match_boundary, "match_histogram": match_histogram,
-            "sample_norm": sample_norm, "lr": lr,
+            "sample_norm": sample_norm, "r1": r1, "lr": lr,
             "lr_decay": None if lr_decay is None else list(lr_decay), "train_seed": train_seed,
             "select": select, "budget_s": budget_s,
             "steps": steps, "best_step": best_step, "train_s": trained_s, "steps_per_s": speeds, "load_avg": load,
@@ -190,6 +191,7 @@ def cosmogan_markdown(c: dict, title: str) -> list[str]:
                 if c.get("lr_decay") else "")
              + (f"training seed {c['train_seed']}; " if c.get("train_seed") else "")
              + (f"generator weights averaged (EMA decay {c['ema']}); " if c.get("ema") else "")
+             + (f"R1 penalty on the discriminator (gamma {c['r1']:g}, every 4 steps); " if c.get("r1") else "")
              + ("discriminator without batch norm, spectral normalisation on every layer; "
                 if c.get("d_norm") == "spectral" else "")
              + ("real and generated maps through the discriminator in one batch; "

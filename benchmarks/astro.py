@@ -22,6 +22,7 @@ cosmogan_k4_modes_means_smoothed_batch_lr1e-4_decay_val1000_worst_seed3,
 cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst_seed3 to _seed5,
 cosmogan_k4_modes_means_smoothed_boundary_histogram1_batch_lr1e-4_decay_val1000_worst and ..._histogram3_...,
 cosmogan_redraws, the ..._lognormal sections, cosmogan_redraws_pixel_space, cosmogan_posthoc,
+cosmogan_recipe_r1gamma1 and ..._seed1 (the recipe with an R1 penalty on D), cosmogan_redraws_r1,
 cosmogan_nearest, cosmogan_bilinear, galaxies).
 
 * Speed (maps per second, one process, best of 3): power spectrum P(l), Minkowski functionals V0-V2
@@ -359,6 +360,15 @@ TWO_CORES_CHECKPOINTS = {  # cosmogan_redraws_two_cores: the one-thread recipe's
     "two threads, width 24, 8,000 steps": (TWO_CORES["_w24_2threads"], "best"),
 }
 
+# the recipe with an R1 penalty on D (Mescheder et al. 2018), lazily every 4 steps: sections
+# cosmogan_recipe_r1gamma{gamma}[_seed{n}], and their chosen checkpoints redrawn beside the recipe's
+R1_RUNS = {f"_r1gamma{gamma:g}{f'_seed{seed}' if seed else ''}": {**CONTOUR_RECIPE, "r1": gamma, "train_seed": seed}
+           for gamma in (1.0,) for seed in (0, 1)}
+R1_CHECKPOINTS = {
+    **{f"recipe, seed {seed}": ({**CONTOUR_RECIPE, "train_seed": seed}, "best") for seed in (0, 1)},
+    **{f"R1 gamma {o['r1']:g}, seed {o['train_seed']}": (o, "best") for o in R1_RUNS.values()},
+}
+
 RESELECT_RUNS = {  # cosmogan_reselect(_lognormal): the recipe's runs that kept every checkpoint
     **{f"cosmoGAN squash, seed {seed}": {**CONTOUR_RECIPE, "train_seed": seed} for seed in range(3)},
     **{f"log-normal, seed {seed}": {**CONTOUR_RECIPE, "pixel_transform": "lognormal", "train_seed": seed}
@@ -439,6 +449,9 @@ SECTIONS = {
                                                   keep_checkpoints=40, train_seed=seed)) for seed in range(6)},
     **{f"cosmogan_k4_modes_means_smoothed_boundary_batch_lr1e-4_decay_val1000_worst{suffix}":
        (lambda quick, options=options: cosmogan_quality(quick, **options)) for suffix, options in TWO_CORES.items()},
+    **{f"cosmogan_recipe{suffix}": (lambda quick, options=options: cosmogan_quality(quick, **options))
+       for suffix, options in R1_RUNS.items()},
+    "cosmogan_redraws_r1": lambda quick: redraw_spread(R1_CHECKPOINTS, quick),
     "cosmogan_redraws": lambda quick: redraw_spread(REDRAW_CHECKPOINTS, quick),
     "cosmogan_redraws_two_cores": lambda quick: redraw_spread(TWO_CORES_CHECKPOINTS, quick),
     "cosmogan_redraws_pixel_space": lambda quick: redraw_spread(PIXEL_SPACE_CHECKPOINTS, quick),
@@ -614,6 +627,9 @@ def markdown(result: dict) -> str:
                         MODES_TITLE + ", the spread of the map means, the smoothed pixel quantiles and the contour "
                         "length, learning rate 1e-4 decayed from step 3,500 to 7,000, width 24 on two torch threads; "
                         "checkpoint chosen by 1,000 validation maps and the worst statistic"),
+                       *((f"cosmogan_recipe{suffix}", f"cosmoGAN: the recipe (the contour-length runs above) with an R1 "
+                          f"penalty on the discriminator, gamma {o['r1']:g} every 4 steps, training seed {o['train_seed']}")
+                         for suffix, o in R1_RUNS.items()),
                        ("cosmogan_nearest", "cosmoGAN with resize-convolutions (x2 nearest + convolution)"),
                        ("cosmogan_bilinear", "cosmoGAN with resize-convolutions (x2 bilinear + convolution)")):
         if key in result:
@@ -626,6 +642,8 @@ def markdown(result: dict) -> str:
     if "cosmogan_redraws_two_cores" in result:
         lines += redraw_markdown(result["cosmogan_redraws_two_cores"],
                                  "the recipe on one core against both of the budget's cores")
+    if "cosmogan_redraws_r1" in result:
+        lines += redraw_markdown(result["cosmogan_redraws_r1"], "the recipe with and without an R1 penalty on D")
     if "cosmogan_posthoc" in result:
         lines += redraw_markdown(result["cosmogan_posthoc"], "fixes after training (seed 0's run): pixels remapped "
                                  "onto the training quantiles, weights averaged over checkpoints")

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._chem_quality import _molsets_wheel, _quality_markdown, generator_quality
+from benchmarks._chem_quality import _molsets_wheel, _quality_markdown, generator_quality, targets_summary_markdown
 from benchmarks._chem_variants import SECTIONS as VAE_VARIANTS
 from benchmarks._chem_variants import VARIANTS, constrained_markdown, variant_markdown
 
@@ -306,6 +306,12 @@ def markdown(result: dict) -> str:
                   f"in {ag['seconds_scigen']:.0f} s (scigen) vs {ag['seconds_moses']:.0f} s (MOSES' code)."]
     lines += ["", f"FCD: {ag['fcd']}. MOSES' published figures use its full 176k test set: SNN, Scaf and FCD "
               "depend on set sizes, compare at equal n."]
+    generators = {**({"LSTM": result["quality"]["lstm"], "VAE, KL weight 0.05 (default)": result["quality"]["vae"]}
+                     if "quality" in result else {}),
+                  **{VARIANTS[tag]["title"].replace("Prototype VAE", "VAE"): result[tag] for tag in VARIANTS
+                     if tag in result}}
+    if generators:
+        lines += targets_summary_markdown(generators)
     if "quality" in result:
         fcd_real = result["agreement"]["metrics"].get("FCD/Test", {}).get("scigen")
         lines += _quality_markdown(result["quality"], fcd_real)

@@ -120,7 +120,7 @@ def _train_gan(args) -> int:
                        max_width=args.max_width, latent_dim=args.latent_dim, kernel_size=args.kernel_size,
                        padding_mode=args.padding, upsample=args.upsample, minibatch_std=args.minibatch_std,
                        label_flip=args.label_flip, lr=args.lr, lr_decay=args.lr_decay, lr_final=args.lr_final,
-                       ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm,
+                       ema=args.ema, d_batch=args.d_batch, d_norm=args.d_norm, r1=args.r1,
                        match_spectrum=args.match_spectrum, match_pixels=args.match_pixels,
                        match_modes=args.match_modes, match_means=args.match_means,
                        match_smoothed=args.match_smoothed, match_boundary=args.match_boundary,
@@ -301,6 +301,8 @@ def register(subparsers) -> None:
                    "docs/astro.md section 6)")
     p.add_argument("--d-norm", default="batch", choices=["batch", "spectral"],
                    help="D's normalisation: batch norm (the paper) or spectral normalisation without batch norm")
+    p.add_argument("--r1", type=float, default=0.0, help="weight gamma of an R1 penalty on D's gradient at real maps, "
+                   "every 4th D step (0 = off, the paper; docs/astro.md section 6)")
     p.add_argument("--lr-decay", type=int, nargs=2, metavar=("START", "END"),
                    help="decay both learning rates linearly from step START to --lr-final x lr at step END "
                    "(default: constant, as in the paper)")

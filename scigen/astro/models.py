@@ -43,6 +43,13 @@ def _noisy_targets(n: int, value: float, flip: float, device) -> torch.Tensor:
     return torch.where(torch.rand(n, device=device) < flip, 1.0 - target, target) if flip > 0 else target
 
 
+def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """E over the batch of ||d logit / d input||^2 (scalar, graph kept for the D step); ``inputs`` (B, ...)
+    must require grad and ``logits`` (B,) come from them."""
+    (grad,) = torch.autograd.grad(logits.float().sum(), inputs, create_graph=True)
+    return grad.float().square().flatten(1).sum(1).mean()
+
+
 @register_model("astro.cosmogan")
 class CosmoGAN(Model):
     """DCGAN for (H, W) maps, sized by the map size; samples are maps in physical units.
@@ -85,6 +92,10 @@ class CosmoGAN(Model):
         match_target: their targets (:func:`scigen.astro.matching.match_target` of the training maps;
             ``train_gan`` computes it), required when any weight is positive.
         label_flip: probability of swapping a D target (0.01).
+        r1: weight gamma of the R1 penalty on D, gamma/2 x E||grad_x D(x)||^2 over real maps (Mescheder,
+            Geiger & Nowozin 2018: it damps the oscillation around the equilibrium), computed every
+            ``r1_every`` D steps with gamma x r1_every (lazy regularisation, Karras et al. 2020).
+            0 (the paper): off.
         ema: decay of an exponential moving average of the generator's weights, updated after each
             generator step (0.999 in progressive GANs); sampling then uses the average, with its
             batch-norm statistics re-estimated on 1,024 fixed noise vectors (BigGAN's "standing
@@ -111,7 +122,8 @@ class CosmoGAN(Model):
                  match_spectrum: float = 0.0, match_pixels: float = 0.0, match_modes: float = 0.0,
                  match_means: float = 0.0, match_smoothed: float = 0.0, match_target: dict | None = None,
                  match_boundary: float = 0.0, match_histogram: float = 0.0, sample_norm: str = "running",
-                 sample_batch: int = 64, transform: dict | None = None, map_attrs: dict | None = None) -> None:
+                 sample_batch: int = 64, r1: float = 0.0, r1_every: int = 4, transform: dict | None = None,
+                 map_attrs: dict | None = None) -> None:
         super().__init__()
         from scigen.astro.transforms import as_transform
 
@@ -121,6 +133,9 @@ class CosmoGAN(Model):
                 raise ValueError(f"{name} must be one of {options}, got {value!r}")
         if ema is not None and not 0.0 < ema < 1.0:
             raise ValueError(f"ema must be a decay in (0, 1) (e.g. 0.999) or None, got {ema!r}")
+        if r1 < 0 or int(r1_every) < 1:
+            raise ValueError(f"r1 must be >= 0 and r1_every >= 1, got r1={r1!r}, r1_every={r1_every!r}")
+        self.r1, self.r1_every, self._last_r1 = float(r1), int(r1_every), torch.zeros(())
         if sample_batch < 2:
             raise ValueError(f"sample_batch must be >= 2, got {sample_batch!r}")
         self.d_batch, self.sample_norm, self.sample_batch = d_batch, sample_norm, int(sample_batch)
@@ -175,10 +190,18 @@ class CosmoGAN(Model):
         z = torch.randn(b, self.latent_dim, device=real.device)
         with ctx.frozen("generator"):
             fake = self.generator(z)
+        penalise = self.r1 > 0 and ctx.step % self.r1_every == 0
+        if penalise:
+            real = real.detach().requires_grad_(True)
         d_real, d_fake = self._judge(real, fake)
         loss_d = (F.binary_cross_entropy_with_logits(d_real, _noisy_targets(b, 1.0, self.label_flip, real.device))
                   + F.binary_cross_entropy_with_logits(d_fake, _noisy_targets(b, 0.0, self.label_flip, real.device)))
-        ctx.optimize("discriminator", loss_d)
+        if penalise:
+            penalty = r1_penalty(d_real, real)
+            ctx.optimize("discriminator", loss_d + 0.5 * self.r1 * self.r1_every * penalty)
+            self._last_r1, real = penalty.detach(), real.detach()
+        else:
+            ctx.optimize("discriminator", loss_d)
         with ctx.frozen("discriminator"):
             fake = self.generator(z)
             d_gen = self._judge(real, fake)[1] if self.d_batch == "joint" else self.discriminator(fake)
@@ -192,8 +215,9 @@ class CosmoGAN(Model):
         if self.generator_ema is not None:
             update_average(self.generator_ema, self.generator, ema_decay(self.ema, ctx.step))
             self._ema_calibrated = False
+        r1 = {"r1_penalty": self._last_r1} if self.r1 > 0 else {}  # the latest computed
         return {"loss_d": loss_d, "loss_g": loss_g, "d_real": torch.sigmoid(d_real).mean(),
-                "d_fake": torch.sigmoid(d_fake).mean(), **matched}
+                "d_fake": torch.sigmoid(d_fake).mean(), **matched, **r1}
 
     def _judge(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """D's logits (B,) of the real and the generated maps, in separate batches or one (``d_batch``)."""

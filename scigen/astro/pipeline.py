@@ -111,7 +111,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
               d_batch: str = "separate", d_norm: str = "batch", match_spectrum: float = 0.0,
               match_pixels: float = 0.0, match_modes: float = 0.0, match_means: float = 0.0,
               match_smoothed: float = 0.0, match_boundary: float = 0.0, match_histogram: float = 0.0,
-              sample_norm: str = "running", pixel_transform: str = "cosmogan",
+              sample_norm: str = "running", r1: float = 0.0, pixel_transform: str = "cosmogan",
               fov_deg: float | None = None, limit: int | None = None,
               masked: str = "error", resume: bool = False, validation=None, validation_maps: int = 300,
               select: str = "mean", evaluate=None):
@@ -124,7 +124,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
         config: :class:`scigen.engine.TrainConfig` (steps, batch size 64, seed, device...).
         width, max_width, latent_dim, kernel_size, upsample, minibatch_std, label_flip, lr, lr_decay, lr_final, ema,
         d_batch, d_norm, match_spectrum, match_pixels, match_modes, match_means, match_smoothed, match_boundary,
-        match_histogram, sample_norm:
+        match_histogram, sample_norm, r1:
             :class:`CosmoGAN` (the defaults are the paper's; ``sample_batch`` is the training batch size); with
             a matching weight above 0 the targets come from all training maps
             (:func:`scigen.astro.matching.match_target`).
@@ -191,7 +191,7 @@ def train_gan(data, out, config=None, *, width: int = 64, max_width: int = 512, 
                             match_target=(match_target(maps.maps) if max(match_spectrum, match_pixels, match_modes,
                                                                           match_means, match_smoothed, match_boundary,
                                                                           match_histogram) > 0 else None),
-                            sample_norm=sample_norm, sample_batch=config.batch_size,
+                            sample_norm=sample_norm, sample_batch=config.batch_size, r1=r1,
                             transform=json.loads(transform.to_json()), map_attrs=map_attrs)
     if select not in SELECT_METRICS:
         raise InputError(f"select must be one of {sorted(SELECT_METRICS)}, got {select!r}")

@@ -10,7 +10,7 @@ from torch.nn import functional as F
 
 from scigen.astro.maps import MapSimulator
 from scigen.astro.matching import match_target
-from scigen.astro.models import CosmoGAN, GalaxyACGAN, GalaxyVAE
+from scigen.astro.models import CosmoGAN, GalaxyACGAN, GalaxyVAE, r1_penalty
 from scigen.astro.transforms import CosmoGANTransform
 from scigen.engine import ArrayDataset, load_model, seeded
 from scigen.nn.conv import Up
@@ -28,7 +28,7 @@ CONFORMANCE = [("zeros", "transpose", 5, None, "separate"), ("circular", "transp
                ("circular", "nearest", 5, None, "separate"), ("circular", "bilinear", 5, None, "separate"),
                ("circular", "transpose", 5, 0.99, "separate"), ("circular", "transpose", 5, None, "joint"),
                ("circular", "transpose", 5, None, "spectral"), ("circular", "transpose", 5, None, "matched"),
-               ("circular", "transpose", 5, 0.99, "batchnorm")]
+               ("circular", "transpose", 5, 0.99, "batchnorm"), ("circular", "transpose", 4, None, "r1")]
 
 
 @pytest.mark.parametrize("padding, upsample, kernel, ema, d", CONFORMANCE)
@@ -38,7 +38,8 @@ def test_cosmogan_conformance(tmp_path, tiny_maps, padding, upsample, kernel, em
     d_options = ({"d_norm": "spectral"} if d == "spectral" else
                  {"match_spectrum": 1.0, "match_pixels": 1.0, "match_modes": 1.0, "match_target": match_target(maps)}
                  if d == "matched" else
-                 {"sample_norm": "batch", "sample_batch": 8} if d == "batchnorm" else {"d_batch": d})
+                 {"sample_norm": "batch", "sample_batch": 8} if d == "batchnorm" else
+                 {"r1": 1.0, "r1_every": 2} if d == "r1" else {"d_batch": d})
     check_model(lambda: CosmoGAN(map_size=16, width=4, max_width=16, kernel_size=kernel, padding_mode=padding,
                                  upsample=upsample, ema=ema, transform=json.loads(t.to_json()), **d_options,
                                  map_attrs={"fov_deg": 0.875}),
@@ -83,6 +84,36 @@ def _detects_amplitude(d_batch: str, seed: int = 0, factor: float = 0.9, steps: 
         right = [((d_a > 0).float().mean() + (d_b < 0).float().mean()) / 2
                  for d_a, d_b in (model._judge(real[i:i + 32], dim[i:i + 32]) for i in range(500, 596, 32))]
     return float(torch.stack(right).mean())
+
+
+def test_r1_penalty_is_the_squared_input_gradient():
+    """For a linear judge D(x) = w.x + b the input gradient is w for every map: the penalty is ||w||^2."""
+    w = torch.randn(1, 16 * 16, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(5, 1, 16, 16).requires_grad_(True)
+    logits = (x.flatten(1) @ w.T).squeeze(1) + 0.3
+    assert torch.isclose(r1_penalty(logits, x), w.square().sum(), rtol=1e-6)
+
+
+def test_r1_flattens_the_discriminator_on_real_maps(tmp_path, tiny_maps):
+    """Trained alike but for the R1 weight, the penalised D ends with a smaller input gradient on the
+    real maps (what the penalty is for), and logs the penalty it last computed."""
+    from scigen.engine import TrainConfig, fit
+
+    maps, t = tiny_maps
+    real = torch.from_numpy(t.forward(maps))[:, None]
+    norms = {}
+    for gamma in (0.0, 10.0):
+        with seeded(0):
+            model = CosmoGAN(map_size=16, width=4, max_width=16, r1=gamma, r1_every=2, transform=json.loads(t.to_json()))
+        fit(model, ArrayDataset(samples=real), TrainConfig(steps=40, batch_size=8, seed=0, log_every=10, threads=1),
+            out_dir=tmp_path / f"r1_{gamma:g}")
+        logged = [json.loads(line) for line in (tmp_path / f"r1_{gamma:g}" / "metrics.jsonl").read_text().splitlines()]
+        assert ("r1_penalty" in logged[-1]) == (gamma > 0)
+        x = real.clone().requires_grad_(True)
+        norms[gamma] = r1_penalty(model.discriminator.train()(x), x).item()
+    assert norms[10.0] < 0.5 * norms[0.0], norms
+    with pytest.raises(ValueError, match="r1"):
+        CosmoGAN(map_size=16, width=4, r1=-1.0)
 
 
 def test_a_joint_batch_lets_the_discriminator_see_amplitude():
