@@ -45,6 +45,7 @@ _LAZY = {
     "privacy_check": "scigen.ehr.synthetic",
     "BaselineImputer": "scigen.ehr.baselines",
     "make_classifier": "scigen.ehr.baselines",
+    "baseline_records": "scigen.ehr.baselines",
     "make_imputer": "scigen.ehr.baselines",
     "DenoisingImputer": "scigen.ehr.imputer",
     "ACGANClassifier": "scigen.ehr.classifier",

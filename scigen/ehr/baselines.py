@@ -1,10 +1,19 @@
-"""Baseline imputers and classifiers the ehr benchmark compares the neural models against.
+"""Baseline imputers, classifiers and record generators the ehr benchmark compares the neural models against.
 
-Thin scikit-learn configurations, DataFrame in and DataFrame out:
+Thin scikit-learn configurations and simple statistical models, DataFrame in and DataFrame out:
 
     imp = BaselineImputer("iterative", seed=0).fit(train)      # "mean", "knn", "iterative", "missforest"
     completed = imp.transform(masked)                          # same columns, order, dtypes; observed kept
     clf = make_classifier("logistic", schema).fit(X, y)        # "logistic", "gbm", "hgb"
+    fake = baseline_records(train, 500, "copula", seed=0)      # "independent", "copula"
+
+Record generators, fitted within each class and drawing the classes with the training frequencies:
+
+    independent every feature column resampled on its own from the class's training values
+                (missing entries included): the marginals, and no dependence between columns
+    copula      a Gaussian copula (the dependence of the columns' normal scores, each column's
+                empirical distribution as its marginal), the usual statistical baseline for
+                synthetic tables; categories enter through their codes; complete records only
 
 Imputers work in the encoded space of :class:`~scigen.ehr.encoding.TableEncoder` (numeric min-max
 to [0, 1] as in GAIN, categorical one-hot) and decode back; a categorical entry gets the level
@@ -31,6 +40,7 @@ from scigen.errors import InputError
 
 IMPUTERS = ("mean", "knn", "iterative", "missforest")
 CLASSIFIERS = ("logistic", "gbm", "hgb")
+GENERATORS = ("independent", "copula")
 
 
 def make_imputer(method: str, *, seed: int = 0, n_neighbors: int = 5, max_iter: int = 10,
@@ -163,3 +173,62 @@ def _as_object(X):
     """Categorical columns as an object array with None for missing (what SimpleImputer(None) fills)."""
     arr = np.asarray(pd.DataFrame(X).astype(object))
     return np.where(pd.isna(arr), None, arr)
+
+
+def baseline_records(train: pd.DataFrame, n: int, method: str = "copula", *, schema: Schema | None = None,
+                     seed: int = 0) -> pd.DataFrame:
+    """``n`` synthetic records from a simple model of ``train`` fitted within each class (see the module doc).
+
+    Returns the schema's feature columns and its label column (when it has one), in the schema's
+    dtypes; every value is one the training records of that class carry. Raises InputError for an
+    unknown method, ``n < 1``, or (copula) missing entries, naming the columns.
+    """
+    from scipy.stats import norm, rankdata
+
+    from scigen.ehr.schema import category_codes
+
+    if method not in GENERATORS:
+        raise InputError(f"unknown record generator {method!r}; choose one of {GENERATORS}")
+    if n < 1:
+        raise InputError(f"n must be at least 1, got {n}")
+    schema = schema or schema_of(train)
+    table = schema.conform(train, require_label=False)
+    feats = schema.features
+    if method == "copula":
+        gaps = [f.name for f in feats if table[f.name].isna().any()]
+        if gaps:
+            raise InputError(f"the copula needs complete records; column(s) {gaps} have missing entries: "
+                             "impute them first (DenoisingImputer or BaselineImputer)")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 29]))
+    label = schema.label if schema.label in table.columns else None
+    labels = table[label].to_numpy(dtype=object) if label else np.zeros(len(table), dtype=object)
+    drawn = rng.choice(labels, size=n, replace=True)
+    values = np.empty((n, len(feats)))
+    for cls in pd.unique(labels):
+        rows, out = np.flatnonzero(labels == cls), np.flatnonzero(drawn == cls)
+        if not out.size:
+            continue
+        block = np.column_stack([pd.to_numeric(table[f.name].iloc[rows], errors="coerce").to_numpy(np.float64)
+                                 if f.kind == "numeric" else
+                                 np.where((c := category_codes(table[f.name].iloc[rows], f.categories)) < 0, np.nan, c)
+                                 for f in feats])
+        if method == "independent":
+            values[out] = block[rng.integers(0, len(rows), size=(out.size, len(feats))), np.arange(len(feats))]
+            continue
+        scores = norm.ppf(rankdata(block, axis=0) / (len(rows) + 1))
+        corr = np.nan_to_num(np.corrcoef(scores, rowvar=False), nan=0.0) if len(rows) > 2 else np.eye(len(feats))
+        corr = np.atleast_2d(corr)
+        np.fill_diagonal(corr, 1.0)
+        u = norm.cdf(rng.multivariate_normal(np.zeros(len(feats)), corr, size=out.size, method="eigh"))
+        values[out] = np.column_stack([np.quantile(block[:, j], u[:, j], method="inverted_cdf")
+                                       for j in range(len(feats))])
+    columns = {}
+    for j, f in enumerate(feats):
+        col = values[:, j]
+        if f.kind != "numeric":
+            levels = np.asarray(f.categories, dtype=object)
+            col = np.where(np.isnan(col), None, levels[np.nan_to_num(col).astype(int)])
+        columns[f.name] = cast_series(pd.Series(col, name=f.name), f)
+    if label:
+        columns[label] = cast_series(pd.Series(drawn, name=label), schema[label])
+    return attach_schema(pd.DataFrame(columns), schema)

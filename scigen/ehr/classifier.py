@@ -140,19 +140,20 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
                           fake_class_weight=self.fake_class_weight, tau=self.tau, r1=self.r1)
         evaluate = _validation(x[va], codes[va]) if len(va) and len(np.unique(codes[va])) > 1 else None
         extra = {"estimator": "ACGANClassifier", "settings": {k: getattr(self, k) for k in _SETTINGS}}
-        model, result = train(
+        model, result, final = train(
             model, ArrayDataset(samples=x[tr], labels=y_all[tr]), steps=self.steps, batch_size=self.batch_size,
             seed=self.seed, evaluate=evaluate, select_metric="val_logloss", select_mode="min",
             eval_every=self.eval_every, out_dir=self.out_dir, device=self.device, threads=self.threads,
-            progress=self.progress, extra=extra)
-        self._set_fitted(model, imputer)
+            progress=self.progress, extra=extra, return_final=True)
+        self._set_fitted(model, imputer, final)
         self.fit_info_ = {"steps": result.steps, "elapsed_s": result.elapsed_s, "best": result.best,
                           "n_train": int(len(tr)), "n_validation": int(len(va)),
                           **({"validation": evaluate(model)} if evaluate else {})}
         return self
 
-    def _set_fitted(self, model, imputer) -> None:
+    def _set_fitted(self, model, imputer, generator=None) -> None:
         self.model_ = model
+        self.generator_model_ = model if generator is None else generator
         self.encoder_ = model.layout.encoder
         self.schema_ = self.encoder_.schema
         self.imputer_ = imputer
@@ -228,7 +229,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
             raise InputError(f"n must be at least 1, got {n}")
         g = generator_for(seed, 0)
         codes = None if label is None else torch.full((n,), self.label_code(label), dtype=torch.long)
-        values, codes = self.model_.sample_labeled(n, codes, g)
+        values, codes = self.generator_model_.sample_labeled(n, codes, g)
         ids = None
         if self.schema_.id is not None:
             integer = pd.api.types.is_integer_dtype(pd.api.types.pandas_dtype(self.schema_[self.schema_.id].dtype))
@@ -242,8 +243,10 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
 
         self._check_fitted()
         path = Path(path)
-        save_checkpoint(path, self.model_, extra={"estimator": "ACGANClassifier",
-                                                  "settings": {k: getattr(self, k) for k in _SETTINGS}})
+        extra = {"estimator": "ACGANClassifier", "settings": {k: getattr(self, k) for k in _SETTINGS}}
+        save_checkpoint(path, self.model_, extra=extra)
+        if self.generator_model_ is not self.model_:
+            save_checkpoint(path / "generator", self.generator_model_, extra=extra)
         if self.imputer_ is not None:
             self.imputer_.save(path / "imputer")
         return path
@@ -252,13 +255,20 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path) -> "ACGANClassifier":
         """A fitted classifier from :meth:`save`'s directory or a fit's ``out_dir``."""
         from scigen.ehr.imputer import DenoisingImputer
+        from scigen.engine import load_model
 
         model = load_run(path, "ehr.acgan")
         extra = checkpoint_extra(model)
         est = cls(**{k: v for k, v in extra["settings"].items() if k in _SETTINGS})
-        imp_dir = Path(path) / "imputer"
+        imp_dir, gen_dir = Path(path) / "imputer", Path(path) / "generator"
         imputer = DenoisingImputer.load(imp_dir) if imp_dir.is_dir() else None
-        est._set_fitted(model, imputer)
+        if gen_dir.is_dir():  # save()'s directory
+            generator = load_model(gen_dir, expected="ehr.acgan")
+        elif (Path(path) / "checkpoints").is_dir():  # a fit's out_dir: its last step
+            generator = load_model(path, expected="ehr.acgan", which="latest")
+        else:  # saved when the best step was the last
+            generator = None
+        est._set_fitted(model, imputer, generator)
         return est
 
 

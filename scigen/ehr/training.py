@@ -39,13 +39,14 @@ def as_frame(X, columns: list[str] | None = None) -> tuple[pd.DataFrame, bool]:
 def train(model, dataset, *, steps: int, batch_size: int, seed: int, evaluate: Callable | None,
           select_metric: str, select_mode: str, eval_every: int, out_dir=None, resume: bool = False,
           device: str = "auto", threads: int | None = None, progress: bool | None = None,
-          checkpoint_every: int | None = None, extra: dict[str, Any] | None = None):
+          checkpoint_every: int | None = None, extra: dict[str, Any] | None = None, return_final: bool = False):
     """Fit ``model`` through the engine and return (the best or final model in eval mode, TrainResult).
 
     The best checkpoint by ``select_metric`` (measured by ``evaluate`` on validation data) is
-    returned when ``evaluate`` is given, else the final one.
+    returned when ``evaluate`` is given, else the final one. ``return_final``: return (best, TrainResult,
+    final model) instead, the final one from the last step's checkpoint.
     """
-    from scigen.engine import TrainConfig, fit
+    from scigen.engine import TrainConfig, fit, load_model
 
     if len(dataset) < 1:
         raise InputError("no training records")
@@ -60,6 +61,8 @@ def train(model, dataset, *, steps: int, batch_size: int, seed: int, evaluate: C
     with context as run:
         result = fit(model, dataset, config, out_dir=run, resume=resume, evaluate=evaluate, checkpoint_extra=extra)
         best = load_run(run, model.name)
+        if return_final:
+            return best, result, load_model(run, expected=model.name, which="latest")
     return best, result
 
 

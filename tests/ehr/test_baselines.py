@@ -1,10 +1,11 @@
-"""Baseline imputers and classifiers: the ANCHORS ordering, observed entries kept, types kept, Pipelines."""
+"""Baseline imputers, classifiers and record generators: the ANCHORS ordering, observed entries kept, types
+kept, Pipelines; the copula keeps the dependence between columns that independent resampling loses."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from scigen.ehr.baselines import BaselineImputer, make_classifier
+from scigen.ehr.baselines import BaselineImputer, baseline_records, make_classifier
 from scigen.ehr.datasets import load_table
 from scigen.ehr.metrics import auroc, imputation_scores
 from scigen.ehr.missing import ampute
@@ -77,3 +78,53 @@ def test_bad_names():
         make_classifier("svm", schema)
     with pytest.raises(InputError, match="not fitted"):
         BaselineImputer("mean").transform(df)
+
+
+@pytest.fixture(scope="module")
+def dependent_table():
+    """Two classes; within each, y = x + noise (correlation ~0.9 in class "a", ~-0.9 in class "b") and a
+    category that follows x's sign. 30% of the records are class "b"."""
+    from scigen.ehr.schema import infer_schema
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    label = np.where(rng.random(n) < 0.3, "b", "a")
+    x = rng.normal(size=n) * np.where(label == "a", 1.0, 3.0)
+    y = np.where(label == "a", 1, -1) * x + 0.5 * rng.normal(size=n) * np.where(label == "a", 1.0, 3.0)
+    kind = np.where(x + 0.3 * rng.normal(size=n) > 0, "high", "low")
+    df = pd.DataFrame({"x": np.round(x, 3), "y": np.round(y, 3), "kind": kind, "group": label})
+    return df, infer_schema(df, label="group")
+
+
+def test_copula_keeps_the_dependence_that_independent_columns_lose(dependent_table):
+    df, schema = dependent_table
+    corr = {}
+    for method in ("independent", "copula"):
+        fake = baseline_records(df, 4000, method, schema=schema, seed=1)
+        assert list(fake.columns) == ["x", "y", "kind", "group"]
+        assert abs((fake["group"] == "b").mean() - (df["group"] == "b").mean()) < 0.03  # training frequencies
+        for cls in ("a", "b"):
+            real_c, fake_c = df[df["group"] == cls], fake[fake["group"] == cls]
+            # each class's marginals: only that class's training values, in about the same spread
+            assert set(fake_c["x"]).issubset(set(real_c["x"])) and set(fake_c["kind"]) <= {"high", "low"}
+            assert abs(fake_c["y"].std() / real_c["y"].std() - 1) < 0.1
+            corr[method, cls] = (np.corrcoef(fake_c["x"], fake_c["y"])[0, 1],
+                                 np.corrcoef(fake_c["x"], fake_c["kind"] == "high")[0, 1])
+    real_a = np.corrcoef(df.x[df.group == "a"], df.y[df.group == "a"])[0, 1]
+    assert abs(corr["copula", "a"][0] - real_a) < 0.05 and abs(corr["copula", "b"][0] + real_a) < 0.05
+    assert corr["copula", "a"][1] > 0.5  # the category follows x through its code
+    assert all(abs(corr["independent", cls][k]) < 0.08 for cls in "ab" for k in (0, 1))
+
+
+def test_record_generators_refuse_what_they_cannot_fit(dependent_table):
+    df, schema = dependent_table
+    gappy = df.copy()
+    gappy.loc[:99, "y"] = np.nan  # 5% of the records
+    with pytest.raises(InputError, match=r"complete records.*\['y'\].*impute"):
+        baseline_records(gappy, 10, "copula", schema=schema)
+    kept = baseline_records(gappy, 3000, "independent", schema=schema, seed=0)  # missing entries resampled too
+    assert 0.03 < kept["y"].isna().mean() < 0.07
+    with pytest.raises(InputError, match="unknown record generator"):
+        baseline_records(df, 10, "bayesnet", schema=schema)
+    with pytest.raises(InputError, match="at least 1"):
+        baseline_records(df, 0, "copula", schema=schema)
