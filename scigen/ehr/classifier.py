@@ -218,7 +218,9 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
 
         Returns a DataFrame with the feature columns and the label column in the table's order, dtypes
         and categories (numeric values rounded to the decimals the data carried, clipped to its range).
-        A table with an id column gets one too, with ids that name no patient: -1, -2, ... for integer
+        Columns measured on a grid (a few distinct values, each repeated: a lab value in steps of 0.1, a
+        score) stay on the training records' values (``TableEncoder.support_``). A table with an id
+        column gets one too, with ids that name no patient: -1, -2, ... for integer
         ids, "synthetic-1", ... for text ids (so the output has the real table's columns and
         ``scigen validate --real records.csv --fake synthetic.csv`` pairs them).
         """
@@ -234,7 +236,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
         if self.schema_.id is not None:
             integer = pd.api.types.is_integer_dtype(pd.api.types.pandas_dtype(self.schema_[self.schema_.id].dtype))
             ids = -np.arange(1, n + 1) if integer else np.array([f"synthetic-{i}" for i in range(1, n + 1)], dtype=object)
-        return self.encoder_.inverse_transform(values.cpu().numpy(), label_codes=codes.numpy(), ids=ids)
+        return self.encoder_.inverse_transform(values.cpu().numpy(), label_codes=codes.numpy(), ids=ids, snap=True)
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path) -> Path:

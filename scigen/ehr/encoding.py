@@ -28,6 +28,9 @@ from scigen.ehr.schema import ColumnSpec, Schema, _check_levels, attach_schema, 
 from scigen.errors import InputError
 
 NUMERIC_MODES = ("minmax", "standard")
+# a numeric column whose fitted values take at most this many distinct values, each seen 5 times on
+# average or more, is on a measurement grid (a lab reported in steps of 0.1, a score): ``support_``
+SUPPORT_MAX_VALUES, SUPPORT_MIN_REPEATS = 1000, 5
 CATEGORICAL_MODES = ("onehot", "index")
 
 
@@ -84,6 +87,7 @@ class TableEncoder:
         self.handle_unknown = handle_unknown
         self.params_: dict[str, tuple[float, float]] | None = None  # numeric: (offset, scale)
         self.bounds_: dict[str, tuple[float, float]] | None = None  # numeric: observed (min, max)
+        self.support_: dict[str, tuple[float, ...]] = {}  # numeric on a grid: its sorted distinct values
         self.columns_: list[str] = []
         self.spans_: dict[str, slice] = {}
         self._layout()
@@ -110,7 +114,7 @@ class TableEncoder:
     def fit(self, df: pd.DataFrame, y=None) -> "TableEncoder":
         """Learn the numeric scaling from the observed values of ``df`` (NaNs ignored)."""
         self.schema.validate(df, require_label=False)
-        params, bounds = {}, {}
+        params, bounds, support = {}, {}, {}
         for spec in self.schema.features:
             if spec.kind != "numeric":
                 continue
@@ -120,12 +124,15 @@ class TableEncoder:
                 raise InputError(f"column '{spec.name}' has no observed value to fit its scaling on")
             lo, hi = float(x.min()), float(x.max())
             bounds[spec.name] = (lo, hi)
+            distinct = np.unique(x)
+            if distinct.size <= SUPPORT_MAX_VALUES and x.size >= SUPPORT_MIN_REPEATS * distinct.size:
+                support[spec.name] = tuple(distinct.tolist())
             if self.numeric == "minmax":
                 params[spec.name] = (lo, hi - lo if hi > lo else 1.0)
             else:
                 sd = float(x.std())
                 params[spec.name] = (float(x.mean()), sd if sd > 0 else 1.0)
-        self.params_, self.bounds_ = params, bounds
+        self.params_, self.bounds_, self.support_ = params, bounds, support
         return self
 
     def _check_fitted(self) -> None:
@@ -180,6 +187,7 @@ class TableEncoder:
         ids=None,
         clip: bool = True,
         round_values: bool = True,
+        snap: bool = False,
     ) -> pd.DataFrame:
         """Decode an (N, D) encoded matrix into a DataFrame in the original form.
 
@@ -194,6 +202,8 @@ class TableEncoder:
             ids: optional (N,) id values, put back likewise.
             clip: clip numeric values to the fitted data's observed [min, max].
             round_values: round numeric values to the decimals the column's data carried.
+            snap: put each value of a column fitted on a measurement grid (``support_``: few distinct
+                values, each repeated) on the nearest of them, as a generator's records should be.
         """
         self._check_fitted()
         values = np.asarray(values, dtype=np.float64)
@@ -220,6 +230,8 @@ class TableEncoder:
                 if clip:
                     lo, hi = self.bounds_[spec.name]
                     x = np.clip(x, lo, hi)
+                if snap and spec.name in self.support_:
+                    x = _nearest(np.asarray(self.support_[spec.name]), x)
                 if round_values and spec.decimals is not None:
                     x = np.round(x, spec.decimals)
                 x[missing] = np.nan
@@ -282,7 +294,8 @@ class TableEncoder:
         return {"schema": self.schema.to_dict(), "numeric": self.numeric, "categorical": self.categorical,
                 "handle_unknown": self.handle_unknown,
                 "params": {k: list(v) for k, v in self.params_.items()},
-                "bounds": {k: list(v) for k, v in self.bounds_.items()}}
+                "bounds": {k: list(v) for k, v in self.bounds_.items()},
+                "support": {k: list(v) for k, v in self.support_.items()}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "TableEncoder":
@@ -290,7 +303,16 @@ class TableEncoder:
                   handle_unknown=d.get("handle_unknown", "error"))
         enc.params_ = {k: tuple(v) for k, v in d["params"].items()}
         enc.bounds_ = {k: tuple(v) for k, v in d["bounds"].items()}
+        enc.support_ = {k: tuple(v) for k, v in d.get("support", {}).items()}  # absent before grids were kept
         return enc
+
+
+def _nearest(grid: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Each value of ``x`` replaced by the nearest of the sorted ``grid`` (NaN stays NaN)."""
+    j = np.clip(np.searchsorted(grid, x), 1, grid.size - 1) if grid.size > 1 else np.zeros(x.shape, dtype=int)
+    if grid.size > 1:
+        j = np.where(np.abs(x - grid[j - 1]) <= np.abs(grid[j] - x), j - 1, j)
+    return np.where(np.isnan(x), np.nan, grid[j])
 
 
 def _from_codes(codes: np.ndarray, spec: ColumnSpec, index: pd.Index) -> pd.Series:

@@ -91,6 +91,8 @@ def test_pbc_with_missing_entries_and_types(pbc, tmp_path):
     assert (fake["id"] < 0).all() and fake["id"].is_unique  # ids that name no patient
     assert not fake.isna().to_numpy().any() and (fake["death_3y"] == 1).all()
     assert set(fake["sex"]) <= set(df["sex"].dropna()) and set(fake["edema"]) <= set(df["edema"].dropna())
+    for grid in ("protime", "stage"):  # measured in steps (0.1 s, stages 1-4): on the training records' values
+        assert fake[grid].isin(clf.encoder_.support_[grid]).all() and fake[grid].nunique() > 1, grid
     clf.save(tmp_path / "clf")
     back = ACGANClassifier.load(tmp_path / "clf")
     np.testing.assert_array_equal(back.predict_proba(df), prob)

@@ -121,6 +121,26 @@ def test_decode_model_outputs_in_original_form():
         enc2.inverse_transform(x.values, labels=np.where(codes == 1, "maybe", "no"))
 
 
+def test_values_on_a_measurement_grid_decode_onto_it():
+    """support2 stores creatinine as 1.19995, 0.799927, ... (a 0.1 mg/dL grid in single precision), which
+    no number of decimals rounds onto. A column with few distinct values, each repeated, keeps them as
+    its support and ``snap`` decodes onto it; a continuous column and the default decoding are untouched."""
+    import json
+
+    rng = np.random.default_rng(0)
+    grid = np.float32(np.arange(4, 60) / 10).astype(np.float64)  # 0.4 ... 5.9 in float32: 0.399999976, ...
+    df = pd.DataFrame({"crea": rng.choice(grid, 600), "age": rng.uniform(20, 90, 600), "dead": rng.integers(0, 2, 600)})
+    enc = TableEncoder(infer_schema(df, label="dead"), numeric="standard").fit(df)
+    assert set(enc.support_) == {"crea"} and len(enc.support_["crea"]) == len(np.unique(df["crea"]))
+    enc = TableEncoder.from_dict(json.loads(json.dumps(enc.to_dict())))
+    noisy = enc.transform(df).values + rng.normal(0, 0.05, (600, 2))
+    snapped, plain = enc.inverse_transform(noisy, snap=True), enc.inverse_transform(noisy)
+    assert snapped["crea"].isin(enc.support_["crea"]).all() and not plain["crea"].isin(grid).all()
+    step = np.abs(snapped["crea"] - plain["crea"])
+    assert step.max() <= 0.05 + 1e-6  # the nearest grid value: at most half a step away
+    pd.testing.assert_series_equal(snapped["age"], plain["age"])
+
+
 def test_encoder_state_is_json(tmp_path):
     import json
 
