@@ -52,7 +52,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, schema: Schema | None = None, label: str | None = None, imputer="auto", latent_dim: int = 32,
-                 hidden: int = 256, layers: int = 2, dropout: float = 0.3, steps: int = 3000, batch_size: int = 64,
+                 hidden: int = 256, layers: int = 2, dropout: float = 0.0, steps: int = 3000, batch_size: int = 64,
                  lr: float = 2e-4, class_weight: float = 1.0, fake_class_weight: float = 0.5, tau: float = 0.5,
                  r1: float = 1.0, val_fraction: float = 0.2, eval_every: int = 100, seed: int = 0, out_dir=None,
                  device: str = "auto", threads: int | None = None, progress: bool | None = None) -> None:
