@@ -108,7 +108,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
         from scigen.engine import ArrayDataset, seeded
 
         df, schema = self._training_table(X, y)
-        imputer = None
+        observed, imputer = df, None
         if df[schema.feature_names].isna().to_numpy().any():
             if self.imputer is None:
                 raise InputError("the training records have missing entries and imputer=None: impute them first "
@@ -121,6 +121,8 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
                 imputer.set_params(out_dir=Path(self.out_dir) / "imputer")
             df = imputer.fit(df).transform(df)
         state = encoder_state(df, schema)
+        if imputer is not None:  # measurement grids from the recorded values, not the imputer's entries
+            state["support"] = {k: list(v) for k, v in TableEncoder(schema).fit(observed).support_.items()}
         enc = TableEncoder.from_dict(state)
         codes = enc.encode_labels(df)
         prior = np.bincount(codes, minlength=len(schema[schema.label].categories)).astype(float)
