@@ -31,11 +31,6 @@ TABLES = ("breast_cancer", "support2")
 GENERATOR_NAMES = ("AC-GAN", "Gaussian copula", "independent columns", "training records copied")
 
 
-def _stats(values) -> dict:
-    v = np.asarray(values, dtype=float)
-    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0, "per_seed": v.tolist()}
-
-
 def _fidelity(train, test, fake, schema, seed: int) -> dict:
     from scigen.ehr.encoding import TableEncoder
     from scigen.ehr.synthetic import correlation_difference, marginal_distances, privacy_check, tstr
@@ -86,7 +81,7 @@ def _generators(train, schema, seed: int, quick: bool) -> dict:
 def synthetic_records(quick: bool) -> dict:
     from threadpoolctl import threadpool_limits
 
-    from benchmarks.ehr import _split
+    from benchmarks.ehr import _split, _stats
     from scigen.ehr.datasets import load_table
     from scigen.ehr.imputer import DenoisingImputer
 

@@ -24,8 +24,8 @@ from torch.nn import functional as F
 from scigen.engine.model import Model, register_model
 from scigen.engine.schedules import linear_decay, scale_learning_rates
 from scigen.nn import (ConvDecoder, ConvEncoder, DCGANDiscriminator, DCGANGenerator, averaged_copy,
-                       batch_statistics, ema_decay, kl_divergence, recalibrate_batch_norm, reparameterize,
-                       update_average)
+                       batch_statistics, ema_decay, kl_divergence, r1_penalty, recalibrate_batch_norm,
+                       reparameterize, update_average)
 
 D_BATCHES = ("separate", "joint")  # how real and generated maps meet D's batch norm
 D_NORMS = ("batch", "spectral")
@@ -41,13 +41,6 @@ def _noisy_targets(n: int, value: float, flip: float, device) -> torch.Tensor:
     """Targets ``value`` (1 real, 0 fake), each flipped to ``1 - value`` with probability ``flip``."""
     target = torch.full((n,), float(value), device=device)
     return torch.where(torch.rand(n, device=device) < flip, 1.0 - target, target) if flip > 0 else target
-
-
-def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
-    """E over the batch of ||d logit / d input||^2 (scalar, graph kept for the D step); ``inputs`` (B, ...)
-    must require grad and ``logits`` (B,) come from them."""
-    (grad,) = torch.autograd.grad(logits.float().sum(), inputs, create_graph=True)
-    return grad.float().square().flatten(1).sum(1).mean()
 
 
 @register_model("astro.cosmogan")

@@ -120,9 +120,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
             if self.out_dir is not None and hasattr(imputer, "out_dir"):
                 imputer.set_params(out_dir=Path(self.out_dir) / "imputer")
             df = imputer.fit(df).transform(df)
-        state = encoder_state(df, schema)
-        if imputer is not None:  # measurement grids from the recorded values, not the imputer's entries
-            state["support"] = {k: list(v) for k, v in TableEncoder(schema).fit(observed).support_.items()}
+        state = encoder_state(df, schema, grids_from=None if imputer is None else observed)
         enc = TableEncoder.from_dict(state)
         codes = enc.encode_labels(df)
         prior = np.bincount(codes, minlength=len(schema[schema.label].categories)).astype(float)
@@ -270,7 +268,7 @@ class ACGANClassifier(ClassifierMixin, BaseEstimator):
             generator = load_model(gen_dir, expected="ehr.acgan")
         elif (Path(path) / "checkpoints").is_dir():  # a fit's out_dir: its last step
             generator = load_model(path, expected="ehr.acgan", which="latest")
-        else:  # saved when the best step was the last
+        else:  # saved before records came from the last step: the chosen step draws them
             generator = None
         est._set_fitted(model, imputer, generator)
         return est

@@ -309,9 +309,10 @@ class TableEncoder:
 
 def _nearest(grid: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Each value of ``x`` replaced by the nearest of the sorted ``grid`` (NaN stays NaN)."""
-    j = np.clip(np.searchsorted(grid, x), 1, grid.size - 1) if grid.size > 1 else np.zeros(x.shape, dtype=int)
-    if grid.size > 1:
-        j = np.where(np.abs(x - grid[j - 1]) <= np.abs(grid[j] - x), j - 1, j)
+    if grid.size == 1:
+        return np.where(np.isnan(x), np.nan, grid[0])
+    j = np.clip(np.searchsorted(grid, x), 1, grid.size - 1)  # grid[j - 1] <= x <= grid[j] inside the grid
+    j = np.where(x - grid[j - 1] <= grid[j] - x, j - 1, j)
     return np.where(np.isnan(x), np.nan, grid[j])
 
 

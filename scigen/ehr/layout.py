@@ -90,9 +90,14 @@ class TableLayout:
         return v
 
 
-def encoder_state(df, schema) -> dict:
-    """The JSON state of the encoder both models use, fitted on ``df`` (numeric z-scores, one-hot)."""
-    return TableEncoder(schema, numeric="standard", categorical="onehot").fit(df).to_dict()
+def encoder_state(df, schema, grids_from=None) -> dict:
+    """The JSON state of the encoder both models use, fitted on ``df`` (numeric z-scores, one-hot).
+    ``grids_from``: the recorded table whose values give the measurement grids (``support_``) when
+    ``df`` holds an imputer's entries, which lie between them."""
+    enc = TableEncoder(schema, numeric="standard", categorical="onehot").fit(df)
+    if grids_from is not None:
+        enc.support_ = TableEncoder(schema).fit(grids_from).support_
+    return enc.to_dict()
 
 
 def to_tensors(encoded) -> tuple[torch.Tensor, torch.Tensor]:

@@ -40,6 +40,7 @@ from torch.nn import functional as F
 
 from scigen.ehr.layout import TableLayout, encoder_state, to_tensors
 from scigen.engine.model import Model, register_model
+from scigen.nn.gan import r1_penalty
 from scigen.nn.mlp import MLP
 
 
@@ -293,8 +294,7 @@ class ACGAN(Model):
         loss_d = (F.softplus(-adv_r).mean() + F.softplus(adv_f).mean()
                   + self.class_weight * (loss_cls + self.fake_class_weight * F.cross_entropy(cls_f, y_fake)))
         if self.r1 > 0:
-            (grad,) = torch.autograd.grad(adv_r.sum(), real, create_graph=True)
-            loss_d = loss_d + 0.5 * self.r1 * grad.pow(2).sum(dim=1).mean()
+            loss_d = loss_d + 0.5 * self.r1 * r1_penalty(adv_r, real)
         ctx.optimize("discriminator", loss_d)
         with ctx.frozen("discriminator"):
             adv_g, cls_g = self.discriminator(self.activate(self.generator(z, onehot)))
